@@ -1,0 +1,202 @@
+"""Decide and strip: turn texts into cleaned texts plus a per-paragraph account.
+
+``Detector`` wraps a trained :class:`~detector.model.BoilerplateModel` with its threshold.
+Removing a paragraph removes its whole line(s) and the blank run after it, so the cleaned text
+keeps the original's layout; a text where nothing is removed comes back byte-identical.
+"""
+
+from __future__ import annotations
+
+import os
+from collections import deque
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import numpy as np
+
+from .model import BoilerplateModel
+from .segment import Span, normalize_paragraph, segment
+
+__all__ = ["Paragraph", "CleanResult", "Detector", "rebuild", "MARK_PREFIX"]
+
+MARK_PREFIX = "[REMOVED {score:.2f}] "
+
+
+@dataclass(frozen=True)
+class Paragraph:
+    """One paragraph of a cleaned text, as it stood in the original."""
+
+    text: str  # original characters, text[start:end] of the input
+    start: int
+    end: int
+    score: float  # P(boilerplate)
+    removed: bool
+    before: str = ""  # the original characters between the previous paragraph and this one
+
+
+@dataclass
+class CleanResult:
+    """Cleaned text and the account of every paragraph of the original."""
+
+    text: str
+    paragraphs: list[Paragraph]
+    after: str = ""  # original characters after the last paragraph
+
+    @property
+    def removed(self) -> list[Paragraph]:
+        return [p for p in self.paragraphs if p.removed]
+
+    @property
+    def kept(self) -> list[Paragraph]:
+        return [p for p in self.paragraphs if not p.removed]
+
+    def original(self) -> str:
+        """The input text, rebuilt from the paragraphs and separators."""
+        return "".join(p.before + p.text for p in self.paragraphs) + self.after
+
+    def report(self, document: str) -> list[dict]:
+        """One JSON-ready record per paragraph; ``after`` rides on the last record."""
+        rows = []
+        for i, p in enumerate(self.paragraphs):
+            row = {"document": document, "index": i, **asdict(p)}
+            row["score"] = round(p.score, 6)
+            if i == len(self.paragraphs) - 1:
+                row["after"] = self.after
+            rows.append(row)
+        return rows
+
+
+def rebuild(text: str, spans: Sequence[Span], keep: Sequence[bool]) -> str:
+    """``text`` without the paragraphs whose ``keep`` is False.
+
+    A removed paragraph takes its whole line(s) with it, plus the blank lines before it, so
+    blank-line separated texts do not collect double gaps. Leading and trailing blanks of the
+    text stay. If the text's last line had no line end and is removed, the new last line
+    loses its line end too.
+    """
+    if all(keep):
+        return text
+    kept = [i for i, k in enumerate(keep) if k]
+    if not kept:
+        return ""
+    out = [text[: spans[0].line_start]]
+    for i in kept:
+        if i != kept[0]:
+            out.append(text[spans[i - 1].line_end : spans[i].line_start])
+        out.append(text[spans[i].line_start : spans[i].line_end])
+    out.append(text[spans[-1].line_end :])
+    result = "".join(out)
+    if not keep[-1] and not text[: spans[-1].line_end].endswith(("\n", "\r")):
+        for line_end in ("\r\n", "\n", "\r"):
+            if result.endswith(line_end):
+                result = result[: -len(line_end)]
+                break
+    return result
+
+
+def _result(text: str, spans: list[Span], probs: np.ndarray, threshold: float,
+            mark: bool) -> CleanResult:
+    removed = probs >= threshold
+    paragraphs = []
+    prev = 0
+    for span, p, r in zip(spans, probs.tolist(), removed.tolist()):
+        paragraphs.append(Paragraph(text[span.start:span.end], span.start, span.end, p, r,
+                                    text[prev:span.start]))
+        prev = span.end
+    after = text[prev:]
+    keep = [not r for r in removed.tolist()]
+    cleaned = _marked(text, paragraphs) if mark else rebuild(text, spans, keep)
+    return CleanResult(cleaned, paragraphs, after)
+
+
+def _marked(text: str, paragraphs: list[Paragraph]) -> str:
+    """Everything kept; each removed paragraph prefixed with ``[REMOVED score]``."""
+    out, prev = [], 0
+    for p in paragraphs:
+        out.append(text[prev:p.start])
+        if p.removed:
+            out.append(MARK_PREFIX.format(score=p.score))
+        out.append(p.text)
+        prev = p.end
+    out.append(text[prev:])
+    return "".join(out)
+
+
+class Detector:
+    """A trained model plus its decision threshold: the object ingestion code works with.
+
+    >>> import detector
+    >>> det = detector.load()
+    >>> det.clean("Real prose about markets.\\nAd\\n").text      # doctest: +SKIP
+    """
+
+    def __init__(self, model: BoilerplateModel, threshold: float | None = None,
+                 path: str | Path | None = None):
+        self.model = model
+        self.threshold = float(model.threshold if threshold is None else threshold)
+        self.path = Path(path) if path else None
+
+    @property
+    def card(self) -> dict:
+        return getattr(self.model, "card", {})
+
+    def score(self, paragraphs: Sequence[str]) -> np.ndarray:
+        """P(boilerplate) of each paragraph of ONE document, given in order."""
+        if isinstance(paragraphs, str):
+            raise TypeError("score() takes the paragraphs of one document (a list of str); "
+                            "use clean() for a whole text")
+        texts = [normalize_paragraph(p) for p in paragraphs]
+        return self.model.predict_proba([texts])[0]
+
+    def score_many(self, documents: Sequence[Sequence[str]]) -> list[np.ndarray]:
+        """``score`` for several documents at once (one batched model call)."""
+        return self.model.predict_proba([[normalize_paragraph(p) for p in d] for d in documents])
+
+    def clean_batch(self, texts: Sequence[str], mark: bool = False) -> list[CleanResult]:
+        """Clean several texts with one batched model call."""
+        spans = [segment(t) for t in texts]
+        docs = [[normalize_paragraph(t[s.start:s.end]) for s in sp] for t, sp in zip(texts, spans)]
+        probs = self.model.predict_proba(docs)
+        return [_result(t, sp, p, self.threshold, mark) for t, sp, p in zip(texts, spans, probs)]
+
+    def clean(self, text: str, mark: bool = False) -> CleanResult:
+        """Remove the boilerplate paragraphs of ``text`` (``mark=True``: keep and mark them)."""
+        if not isinstance(text, str):
+            raise TypeError(f"clean() takes a str, not {type(text).__name__}")
+        return self.clean_batch([text], mark)[0]
+
+    def clean_many(self, texts: Iterable[str], n_jobs: int = 1, batch_size: int = 64,
+                   mark: bool = False) -> Iterator[CleanResult]:
+        """Clean a stream of texts lazily, in order, on ``n_jobs`` processes (-1: all cores).
+
+        At most ``2 * n_jobs`` batches are in flight, so memory stays bounded however long the
+        stream is.
+        """
+        n_jobs = os.cpu_count() or 1 if n_jobs in (-1, 0) else max(1, n_jobs)
+        batches = _batched(texts, batch_size)
+        if n_jobs == 1:
+            for batch in batches:
+                yield from self.clean_batch(batch, mark)
+            return
+        from .parallel import worker_pool
+
+        with worker_pool(self, n_jobs) as pool:
+            pending: deque = deque()
+            for batch in batches:
+                pending.append(pool.submit(batch, mark))
+                if len(pending) >= 2 * n_jobs:
+                    yield from pending.popleft().get()
+            while pending:
+                yield from pending.popleft().get()
+
+
+def _batched(items: Iterable[str], size: int) -> Iterator[list[str]]:
+    batch: list[str] = []
+    for item in items:
+        batch.append(item)
+        if len(batch) >= size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch

@@ -1,0 +1,131 @@
+"""Accuracy of the detector on labelled documents.
+
+Boilerplate is the positive class. ``ambiguous`` paragraphs are given to the model as context
+but never counted. Besides paragraph precision / recall / F1 we report the two numbers that
+matter for a cleaning step, weighted by characters:
+
+- content loss: content characters removed / content characters;
+- residue: boilerplate characters kept / boilerplate characters.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+
+import numpy as np
+
+from .labels import Document
+
+__all__ = ["Metrics", "metrics", "sweep", "choose_threshold", "cross_val_scores", "by_group"]
+
+
+@dataclass
+class Metrics:
+    precision: float
+    recall: float
+    f1: float
+    content_loss: float
+    residue: float
+    accuracy: float
+    n_content: int
+    n_boilerplate: int
+
+    def as_dict(self) -> dict:
+        return {k: (round(v, 4) if isinstance(v, float) else v) for k, v in self.__dict__.items()}
+
+
+def _flat(docs: list[Document], probs: list[np.ndarray]) -> tuple[np.ndarray, ...]:
+    y = np.concatenate([d.labels for d in docs]) if docs else np.zeros(0, int)
+    p = np.concatenate(probs) if probs else np.zeros(0)
+    chars = np.concatenate([[len(t) for t in d.texts] for d in docs]).astype(float) \
+        if docs else np.zeros(0)
+    return y, p, chars
+
+
+def _metrics(y: np.ndarray, removed: np.ndarray, chars: np.ndarray) -> Metrics:
+    pos, neg = y == 1, y == 0
+    tp = float((removed & pos).sum())
+    fp = float((removed & neg).sum())
+    fn = float((~removed & pos).sum())
+    precision = tp / (tp + fp) if tp + fp else 1.0
+    recall = tp / (tp + fn) if tp + fn else 1.0
+    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    content_chars = chars[neg].sum()
+    bp_chars = chars[pos].sum()
+    loss = chars[neg & removed].sum() / content_chars if content_chars else 0.0
+    residue = chars[pos & ~removed].sum() / bp_chars if bp_chars else 0.0
+    counted = pos | neg
+    acc = float(((removed == pos) & counted).sum() / counted.sum()) if counted.any() else 1.0
+    return Metrics(precision, recall, f1, float(loss), float(residue), acc,
+                   int(neg.sum()), int(pos.sum()))
+
+
+def metrics(docs: list[Document], probs: list[np.ndarray], threshold: float) -> Metrics:
+    """Paragraph and character metrics of removing every paragraph with P >= ``threshold``."""
+    y, p, chars = _flat(docs, probs)
+    return _metrics(y, p >= threshold, chars)
+
+
+def by_group(docs: list[Document], probs: list[np.ndarray], threshold: float,
+             key: str) -> dict[str, dict]:
+    """Recall per boilerplate kind (``key="kind"``) or full metrics per language (``"lang"``)."""
+    out: dict[str, dict] = {}
+    if key == "kind":
+        hits: dict[str, list[bool]] = defaultdict(list)
+        for d, p in zip(docs, probs):
+            for lab, kind, prob in zip(d.labels, d.kinds, p):
+                if lab == 1:
+                    hits[kind or "?"].append(bool(prob >= threshold))
+        for kind, h in sorted(hits.items()):
+            out[kind] = {"recall": round(float(np.mean(h)), 4), "n": len(h)}
+        return out
+    groups: dict[str, list[int]] = defaultdict(list)
+    for i, d in enumerate(docs):
+        groups[d.lang or "?"].append(i)
+    for lang, idx in sorted(groups.items()):
+        out[lang] = metrics([docs[i] for i in idx], [probs[i] for i in idx], threshold).as_dict()
+    return out
+
+
+def sweep(docs: list[Document], probs: list[np.ndarray],
+          thresholds: np.ndarray | None = None) -> list[dict]:
+    """Content loss against residue (and P/R/F1) across thresholds."""
+    y, p, chars = _flat(docs, probs)
+    if thresholds is None:
+        thresholds = np.round(np.linspace(0.05, 0.95, 19), 2)
+    return [{"threshold": float(t), **_metrics(y, p >= t, chars).as_dict()} for t in thresholds]
+
+
+def choose_threshold(docs: list[Document], probs: list[np.ndarray],
+                     max_content_loss: float = 0.01) -> float:
+    """Threshold with the best F1 among those whose content loss stays within the budget."""
+    y, p, chars = _flat(docs, probs)
+    candidates = np.unique(np.round(np.concatenate([np.linspace(0.05, 0.98, 94), [0.5]]), 3))
+    best, best_f1 = 0.98, -1.0
+    for t in candidates:
+        m = _metrics(y, p >= t, chars)
+        if m.content_loss <= max_content_loss and m.f1 > best_f1:
+            best, best_f1 = float(t), m.f1
+    return best
+
+
+def cross_val_scores(docs: list[Document], k: int = 5, params=None,
+                     progress=None) -> list[np.ndarray]:
+    """Out-of-fold P(boilerplate) for every document, folds grouped by site."""
+    from sklearn.model_selection import GroupKFold
+
+    from .model import BoilerplateModel
+
+    groups = [d.group for d in docs]
+    probs: list[np.ndarray | None] = [None] * len(docs)
+    folds = GroupKFold(n_splits=min(k, len(set(groups))))
+    for i, (tr, te) in enumerate(folds.split(np.zeros(len(docs)), groups=groups)):
+        model = BoilerplateModel(params).fit([docs[j].texts for j in tr],
+                                             [docs[j].labels for j in tr],
+                                             [groups[j] for j in tr])
+        for j, p in zip(te, model.predict_proba([docs[j].texts for j in te])):
+            probs[j] = p
+        if progress:
+            progress(i + 1)
+    return probs  # type: ignore[return-value]

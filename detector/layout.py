@@ -1,0 +1,275 @@
+"""Shallow layout and context features of paragraphs, as boilerpipe and jusText use.
+
+Everything is computed for a whole batch of documents at once: the paragraphs are joined into
+one code-point array, each character gets a class from a lookup table, and per-paragraph counts
+are ``np.bincount`` calls. Context (neighbours, position, distance to the main text block,
+repetition inside the document) uses the document boundaries of the batch, never other documents,
+so a paragraph's features do not depend on how documents were batched.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import lru_cache
+
+import numpy as np
+
+__all__ = ["layout_features", "LAYOUT_NAMES", "doc_index"]
+
+# Character classes of the lookup table.
+UPPER, LOWER, DIGIT, PUNCT, SYMBOL, SPACE, CJK, OTHER_LETTER, OTHER = range(9)
+# Flag bits of the second lookup table.
+F_CURRENCY, F_QUOTE, F_SENT_END, F_BULLET, F_CLOSER, F_DATE_SEP, F_OPEN_END, F_COLON = (
+    1, 2, 4, 8, 16, 32, 64, 128)
+_FLAG_CHARS = {
+    F_CURRENCY: "$€£¥₹₩₽¢₺₪฿",
+    F_QUOTE: "\"“”«»„「」",
+    F_SENT_END: ".!?。！？…",
+    F_BULLET: "•·▪►▶◦‣-–—*+>|»◆■□●○✓✔★☆",
+    F_CLOSER: "\"'”’»)]」』",
+    F_DATE_SEP: "-/.:",
+    F_OPEN_END: ",;-–(",
+    F_COLON: ":：",
+}
+_ELLIPSIS = "..."
+_PAREN_COUNT = re.compile(r"\(\d+\)\s*$|\[\d+\]")
+_CJK_DATE = re.compile(r"\d+[年月日]")
+
+
+@lru_cache(maxsize=1)
+def _tables() -> tuple[np.ndarray, np.ndarray]:
+    """Class and flags of every BMP code point (computed once, about 50 ms)."""
+    table = np.full(0x10000, OTHER, dtype=np.uint8)
+    for cp in range(0x10000):
+        cat = unicodedata.category(chr(cp))
+        if 0x3040 <= cp <= 0x30FF or 0x3400 <= cp <= 0x9FFF or 0xF900 <= cp <= 0xFAFF or \
+                0xAC00 <= cp <= 0xD7AF:
+            table[cp] = CJK
+        elif cat in ("Lu", "Lt"):
+            table[cp] = UPPER
+        elif cat == "Ll":
+            table[cp] = LOWER
+        elif cat[0] in "LM":
+            table[cp] = OTHER_LETTER
+        elif cat == "Nd":
+            table[cp] = DIGIT
+        elif cat[0] == "P":
+            table[cp] = PUNCT
+        elif cat[0] == "S":
+            table[cp] = SYMBOL
+        elif cat[0] == "Z" or chr(cp).isspace():
+            table[cp] = SPACE
+    flags = np.zeros(0x10000, dtype=np.uint8)
+    for bit, chars in _FLAG_CHARS.items():
+        for ch in chars:
+            flags[ord(ch)] |= bit
+    return table, flags
+
+
+def _literal_starts(text: str, literal: str) -> list[int]:
+    """Positions of ``literal`` in ``text`` (str.find is far faster than a regex scan)."""
+    out, i = [], text.find(literal)
+    while i >= 0:
+        out.append(i)
+        i = text.find(literal, i + 1)
+    return out
+
+
+def _per_paragraph(positions: list[int], bounds: np.ndarray) -> np.ndarray:
+    """How many of ``positions`` (offsets into the joined batch) fall in each paragraph."""
+    n = len(bounds) - 1
+    if not positions:
+        return np.zeros(n)
+    para = np.searchsorted(bounds, np.asarray(positions), side="right") - 1
+    return np.bincount(para, minlength=n)[:n].astype(np.float64)
+
+
+def doc_index(lengths: list[int]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """For paragraphs of documents with ``lengths`` paragraphs: doc id, position, doc size."""
+    sizes = np.asarray(lengths, dtype=np.int64)
+    doc = np.repeat(np.arange(len(sizes)), sizes)
+    starts = np.concatenate([[0], np.cumsum(sizes)[:-1]]).astype(np.int64)
+    pos = np.arange(int(sizes.sum()), dtype=np.int64) - np.repeat(starts, sizes)
+    return doc, pos, np.repeat(sizes, sizes)
+
+
+SELF_NAMES = [
+    "log_chars", "log_words", "mean_word_len", "digit_ratio", "upper_ratio", "punct_ratio",
+    "symbol_ratio", "cjk_ratio", "title_ratio", "ends_terminal", "ends_colon", "ends_open",
+    "starts_bullet", "starts_lower", "starts_digit", "ellipsis", "question_marks", "urls", "at_sign",
+    "hashtags", "currency", "dates", "pipes", "paren_count", "copyright", "sentences",
+    "quote_marks", "counter_like", "len_le3w", "len_4_8w", "len_9_20w", "len_21_50w", "len_gt50w",
+]
+CONTEXT_NAMES = [
+    "rel_pos", "pos_capped", "from_end_capped", "doc_len_capped", "is_first", "is_last", "char_frac_before",
+    "in_main_span", "log_dist_long", "long_density_3", "long_density_8", "doc_short_frac",
+    "log_repeats", "same_shape_run",
+]
+NEIGHBOUR_BASE = ["log_chars", "ends_terminal", "title_ratio", "digit_ratio", "starts_bullet",
+                  "counter_like", "dates", "is_long"]
+NEIGHBOUR_NAMES = [f"{side}_{name}" for side in ("prev1", "next1", "prev2", "next2")
+                   for name in NEIGHBOUR_BASE + ["missing"]]
+LAYOUT_NAMES = SELF_NAMES + CONTEXT_NAMES + NEIGHBOUR_NAMES
+
+
+def _self_features(texts: list[str]) -> np.ndarray:
+    n = len(texts)
+    lengths = np.fromiter(map(len, texts), dtype=np.int64, count=n)
+    bounds = np.concatenate([[0], np.cumsum(lengths + 1)])  # +1: the "\n" joiner
+    starts, ends = bounds[:-1], bounds[:-1] + lengths
+    joined = "\n".join(texts) + "\n"
+    cps = np.frombuffer(joined.encode("utf-32-le"), dtype=np.uint32)
+    table, flag_table = _tables()
+    clipped = np.minimum(cps, 0xFFFF)
+    cls, flags = table[clipped], flag_table[clipped]
+    cls[cps > 0xFFFF] = SYMBOL  # emoji and other astral symbols
+
+    def count(mask: np.ndarray) -> np.ndarray:
+        c = np.concatenate([[0], np.cumsum(mask, dtype=np.int64)])
+        return (c[ends] - c[starts]).astype(np.float64)
+
+    def at(index: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Class and flags of the character at ``index`` of each paragraph (SPACE if empty)."""
+        ok = lengths > 0
+        c = np.full(n, SPACE, dtype=np.uint8)
+        f = np.zeros(n, dtype=np.uint8)
+        c[ok], f[ok] = cls[index[ok]], flags[index[ok]]
+        return c, f
+
+    chars = np.maximum(lengths, 1).astype(np.float64)
+    upper, lower = count(cls == UPPER), count(cls == LOWER)
+    letters = upper + lower + count(cls == OTHER_LETTER)
+    digit = cls == DIGIT
+    wordish = (cls == UPPER) | (cls == LOWER) | (cls == OTHER_LETTER) | digit
+    word_start = wordish.copy()
+    word_start[1:] &= ~wordish[:-1]
+    n_word_starts = count(word_start)
+    cjk = count(cls == CJK)
+    words = n_word_starts + cjk / 2.0
+    first_cls, first_flags = at(starts)
+    last_cls, last_flags = at(ends - 1)
+    _, before_last_flags = at(np.maximum(ends - 2, starts))
+    ends_terminal = (last_flags & F_SENT_END > 0) | (
+        (last_flags & F_CLOSER > 0) & (before_last_flags & F_SENT_END > 0))
+    ends_open = (last_flags & F_OPEN_END > 0) | np.isin(last_cls, [UPPER, LOWER, OTHER_LETTER,
+                                                                   DIGIT, CJK])
+    # Numeric dates and times: digit, one of - / . :, digit ("09-02", "12/03/2024", "14:30").
+    date_like = np.zeros(len(cps), dtype=bool)
+    date_like[:-2] = digit[:-2] & (flags[1:-1] & F_DATE_SEP > 0) & digit[2:]
+    date_like[1:] &= ~date_like[:-1]
+    cjk_dates = [m.start() for m in _CJK_DATE.finditer(joined)] if cjk.any() else []
+    hashtags = [i for i in _literal_starts(joined, "#") if joined[i + 1].isalnum()]
+    urls = _literal_starts(joined, "://") + _literal_starts(joined, "www.")
+    paren_count = [bool(_PAREN_COUNT.search(t)) if "(" in t or "[" in t else False for t in texts]
+    wc = words
+    feats = [
+        np.log1p(lengths), np.log1p(words), chars / np.maximum(words, 1) / 10.0,
+        count(digit) / chars, upper / np.maximum(letters, 1), count(cls == PUNCT) / chars,
+        count(cls == SYMBOL) / chars, cjk / chars,
+        count(word_start & (cls == UPPER)) / np.maximum(n_word_starts, 1),
+        ends_terminal, last_flags & F_COLON > 0, ends_open, first_flags & F_BULLET > 0,
+        first_cls == LOWER, first_cls == DIGIT,
+        np.minimum(_per_paragraph(_literal_starts(joined, _ELLIPSIS), bounds)
+                   + count(cps == 0x2026), 3),
+        np.minimum(count((cps == 0x3F) | (cps == 0x21) | (cps == 0xFF1F)), 3),
+        np.log1p(_per_paragraph(urls, bounds)),
+        np.log1p(count(cps == 0x40)),
+        np.log1p(_per_paragraph(hashtags, bounds)),
+        np.minimum(count(flags & F_CURRENCY > 0), 3),
+        np.log1p(count(date_like) + _per_paragraph(cjk_dates, bounds)),
+        np.log1p(count(cps == 0x7C)),
+        np.array(paren_count),
+        np.minimum(count((cps == 0xA9) | (cps == 0xAE)), 2),
+        np.log1p(count(flags & F_SENT_END > 0)),
+        np.minimum(count(flags & F_QUOTE > 0), 4),
+        (lengths <= 12) & (letters <= 2),
+        wc <= 3, (wc > 3) & (wc <= 8), (wc > 8) & (wc <= 20), (wc > 20) & (wc <= 50), wc > 50,
+    ]
+    return np.column_stack([np.asarray(f, dtype=np.float64) for f in feats])
+
+
+def _shift(values: np.ndarray, doc: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """``values`` of the paragraph ``k`` places away in the same document (0 and missing=1)."""
+    n = len(doc)
+    idx = np.arange(n) + k
+    ok = (idx >= 0) & (idx < n)
+    ok[ok] &= doc[idx[ok]] == doc[np.arange(n)[ok]]
+    out = np.zeros_like(values)
+    out[ok] = values[idx[ok]]
+    return out, (~ok).astype(np.float64)
+
+
+def _context(texts: list[str], selff: np.ndarray, lengths: list[int]
+             ) -> tuple[np.ndarray, np.ndarray]:
+    """Position, main-text-span, density, repetition and run features; also the is-long mask."""
+    doc, pos, size = doc_index(lengths)
+    n = len(doc)
+    chars = np.expm1(selff[:, SELF_NAMES.index("log_chars")])
+    terminal = selff[:, SELF_NAMES.index("ends_terminal")]
+    is_long = (chars >= 150) & (terminal > 0) | (chars >= 400)
+    doc_first = np.concatenate([[0], np.cumsum(lengths)[:-1]]).astype(np.int64)[doc]
+    idx = np.arange(n)
+    # Main text span: from the first to the last long paragraph of the document.
+    long_idx = np.where(is_long, idx, -1)
+    last_long = np.maximum.accumulate(long_idx) if n else long_idx
+    last_long = np.where(last_long >= doc_first, last_long, -1)
+    rev = np.where(is_long, idx, n)[::-1]
+    next_long = np.minimum.accumulate(rev)[::-1] if n else rev
+    doc_last = doc_first + size - 1
+    next_long = np.where(next_long <= doc_last, next_long, -1)
+    has_prev, has_next = last_long >= 0, next_long >= 0
+    dist = np.full(n, 1000.0)
+    dist[has_prev] = idx[has_prev] - last_long[has_prev]
+    dist = np.where(has_next, np.minimum(dist, next_long - idx), dist)
+    in_main = has_prev & has_next
+    # Share of characters in long paragraphs within a window around each paragraph.
+    cum_all = np.concatenate([[0.0], np.cumsum(chars)])
+    cum_long = np.concatenate([[0.0], np.cumsum(chars * is_long)])
+
+    def density(w: int) -> np.ndarray:
+        lo = np.maximum(idx - w, doc_first)
+        hi = np.minimum(idx + w, doc_last) + 1
+        return (cum_long[hi] - cum_long[lo]) / np.maximum(cum_all[hi] - cum_all[lo], 1.0)
+
+    doc_chars = np.bincount(doc, weights=chars, minlength=len(lengths))[doc]
+    before = cum_all[idx] - cum_all[doc_first]
+    short = (chars < 40).astype(np.float64)
+    short_frac = np.bincount(doc, weights=short, minlength=len(lengths))[doc] / np.maximum(size, 1)
+    keys = np.array([hash(t) for t in texts], dtype=np.int64) if n else np.zeros(0, np.int64)
+    pairs = np.stack([doc, keys], axis=1) if n else np.zeros((0, 2), np.int64)
+    _, inverse, counts = np.unique(pairs, axis=0, return_inverse=True, return_counts=True)
+    repeats = counts[inverse.ravel()] - 1 if n else np.zeros(0)
+    # Runs of paragraphs of the same rough shape (menus, lists of links, date runs).
+    shape = np.minimum(chars // 25, 4) * 2 + terminal
+    same_prev = np.zeros(n, dtype=bool)
+    same_prev[1:] = (shape[1:] == shape[:-1]) & (doc[1:] == doc[:-1])
+    run = np.zeros(n)
+    for k in (1, 2, 3):
+        a, _ = _shift(same_prev.astype(np.float64), doc, -k + 1)
+        b, _ = _shift(same_prev.astype(np.float64), doc, k)
+        run += a + b
+    return np.column_stack([
+        pos / np.maximum(size - 1, 1), np.minimum(pos, 20) / 20, np.minimum(size - 1 - pos, 20) / 20,
+        np.minimum(size, 100) / 100,
+        pos == 0, pos == size - 1, before / np.maximum(doc_chars, 1.0), in_main,
+        np.log1p(dist), density(3), density(8), short_frac, np.log1p(repeats), run / 6.0,
+    ]).astype(np.float64), is_long
+
+
+def layout_features(texts: list[str], lengths: list[int]) -> np.ndarray:
+    """Dense feature matrix (paragraphs x ``LAYOUT_NAMES``) for documents of ``lengths`` paragraphs.
+
+    ``texts`` are all paragraphs of the batch in order; ``lengths`` how many each document has.
+    """
+    if not texts:
+        return np.zeros((0, len(LAYOUT_NAMES)))
+    selff = _self_features(texts)
+    ctx, is_long = _context(texts, selff, lengths)
+    doc, _, _ = doc_index(lengths)
+    base = np.column_stack([selff[:, SELF_NAMES.index(b)] for b in NEIGHBOUR_BASE[:-1]] + [is_long])
+    neigh = []
+    for k in (-1, 1, -2, 2):
+        vals, missing = _shift(base, doc, k)
+        neigh.append(np.column_stack([vals, missing]))
+    return np.column_stack([selff, ctx] + neigh)

@@ -1,0 +1,305 @@
+"""The boilerplate classifier: TF-IDF + layout features, logistic regression in two stages.
+
+Stage 1 scores each paragraph from its own text, layout and neighbours' layout. Stage 2 is a
+second logistic regression over the stage-1 scores of the paragraph and its neighbours (trained
+on out-of-fold stage-1 scores, so it learns how much to trust them). The decision threshold is
+stored with the model.
+
+Models are saved as plain arrays and JSON in one ``.npz`` file, read back with
+``allow_pickle=False``: loading a model can never run code, whatever file it is given.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import scipy.sparse as sp
+
+from .features import (
+    CONTEXT_SCORE_NAMES,
+    LAYOUT_NAMES,
+    Standardizer,
+    TextFeatures,
+    context_scores,
+    layout_matrix,
+)
+
+__all__ = ["BoilerplateModel", "ModelError", "FORMAT_VERSION"]
+
+FORMAT_VERSION = 1
+BOILERPLATE, CONTENT, AMBIGUOUS = 1, 0, -1
+
+
+class ModelError(Exception):
+    """A model file is missing, damaged, of an unknown format or fails its checksum."""
+
+
+def _sigmoid(x: np.ndarray) -> np.ndarray:
+    return 1.0 / (1.0 + np.exp(-np.clip(x, -40, 40)))
+
+
+def _split(values: np.ndarray, lengths: list[int]) -> list[np.ndarray]:
+    return np.split(values, np.cumsum(lengths)[:-1]) if lengths else []
+
+
+@dataclass
+class Params:
+    """Hyper-parameters; stored in the model file."""
+
+    c1: float = 4.0
+    c2: float = 0.5
+    use_chars: bool = True
+    char_weight: float = 0.7
+    layout_weight: float = 0.5
+    min_df: int = 2
+    inner_folds: int = 4
+    content_weight: float = 1.0
+    extra: dict = field(default_factory=dict)
+
+
+class BoilerplateModel:
+    """Maps a document's ordered paragraphs to P(boilerplate) for each.
+
+    >>> model = BoilerplateModel().fit(docs, labels, groups)   # doctest: +SKIP
+    >>> model.predict_proba([["Ad", "Real prose ..."]])          # doctest: +SKIP
+    """
+
+    def __init__(self, params: Params | None = None, threshold: float = 0.5,
+                 cache_size: int = 200_000):
+        self.params = params or Params()
+        self.threshold = threshold
+        self.cache_size = cache_size
+        self._cache: dict[str, float] = {}
+
+    # ----------------------------------------------------------------------------- fitting
+    def _stage1_inputs(self, texts: list[str], lengths: list[int]) -> np.ndarray:
+        return self.layout_scaler_.transform(layout_matrix(texts, lengths))
+
+    @staticmethod
+    def _fit_lr(x, y, c: float, weights: np.ndarray | None = None):
+        from sklearn.linear_model import LogisticRegression
+
+        lr = LogisticRegression(C=c, solver="liblinear", max_iter=1000, random_state=0)
+        lr.fit(x, y, sample_weight=weights)
+        return lr
+
+    def fit(self, docs: list[list[str]], labels: list[list[int]],
+            groups: list[str] | None = None) -> BoilerplateModel:
+        """Fit on documents (lists of paragraph texts) with labels 1 / 0 / -1 (ambiguous).
+
+        ``groups`` (one per document, e.g. the site) keeps related documents in the same
+        fold when stage-2 inputs are made out of fold.
+        """
+        from sklearn.model_selection import GroupKFold
+
+        p = self.params
+        lengths = [len(d) for d in docs]
+        texts = [t for d in docs for t in d]
+        y = np.concatenate([np.asarray(lab, dtype=np.int64) for lab in labels])
+        groups = groups or [str(i) for i in range(len(docs))]
+        para_group = np.repeat(np.asarray(groups), lengths)
+        known = y != AMBIGUOUS
+        chars = np.fromiter(map(len, texts), dtype=np.float64, count=len(texts))
+        weights = np.where(y == CONTENT, p.content_weight * (1 + np.log1p(chars / 400)), 1.0)
+
+        self.text_ = TextFeatures(p.use_chars, p.char_weight, p.min_df).fit(texts)
+        raw_layout = layout_matrix(texts, lengths)
+        self.layout_scaler_ = Standardizer().fit(raw_layout)
+        dense = self.layout_scaler_.transform(raw_layout) * p.layout_weight
+        x1 = sp.hstack([self.text_.transform(texts), sp.csr_matrix(dense)], format="csr")
+
+        # Out-of-fold stage-1 margins for training stage 2.
+        oof = np.zeros(len(texts))
+        n_groups = len(set(groups))
+        folds = GroupKFold(n_splits=min(p.inner_folds, n_groups)) if n_groups > 1 else None
+        if folds is not None:
+            for tr, te in folds.split(x1, y, para_group):
+                tr = tr[known[tr]]
+                lr = self._fit_lr(x1[tr], y[tr], p.c1, weights[tr])
+                oof[te] = lr.decision_function(x1[te])
+        lr1 = self._fit_lr(x1[known], y[known], p.c1, weights[known])
+        if folds is None:
+            oof = lr1.decision_function(x1)
+        self.coef1_ = lr1.coef_.ravel().astype(np.float64)
+        self.intercept1_ = float(lr1.intercept_[0])
+
+        z = self._stage2_inputs(oof, dense, lengths)
+        self.z_scaler_ = Standardizer().fit(z)
+        lr2 = self._fit_lr(self.z_scaler_.transform(z)[known], y[known], p.c2, weights[known])
+        self.coef2_ = lr2.coef_.ravel().astype(np.float64)
+        self.intercept2_ = float(lr2.intercept_[0])
+        self._cache.clear()
+        return self
+
+    @staticmethod
+    def _stage2_inputs(margin: np.ndarray, dense: np.ndarray, lengths: list[int]) -> np.ndarray:
+        return np.column_stack([context_scores(margin, lengths), dense])
+
+    # ----------------------------------------------------------------------------- scoring
+    def _text_margins(self, texts: list[str]) -> np.ndarray:
+        """Text part of the stage-1 margin; cached by paragraph text (boilerplate repeats)."""
+        n_text = self.text_.n_features
+        if not self.cache_size:
+            return self.text_.transform(texts) @ self.coef1_[:n_text]
+        cache = self._cache
+        out = np.empty(len(texts))
+        missing: dict[str, list[int]] = {}
+        for i, t in enumerate(texts):
+            hit = cache.get(t)
+            if hit is None:
+                missing.setdefault(t, []).append(i)
+            else:
+                out[i] = hit
+        if missing:
+            new = list(missing)
+            values = self.text_.transform(new) @ self.coef1_[:n_text]
+            if len(cache) + len(new) > self.cache_size:
+                cache.clear()
+            for t, v in zip(new, values.tolist()):
+                cache[t] = v
+                for i in missing[t]:
+                    out[i] = v
+        return out
+
+    def decision_function(self, docs: list[list[str]]) -> list[np.ndarray]:
+        """Final-stage margin (log-odds of boilerplate) of every paragraph, one array a doc."""
+        lengths = [len(d) for d in docs]
+        texts = [t for d in docs for t in d]
+        if not texts:
+            return [np.zeros(0) for _ in docs]
+        dense = self._stage1_inputs(texts, lengths) * self.params.layout_weight
+        n_text = self.text_.n_features
+        margin1 = self._text_margins(texts) + dense @ self.coef1_[n_text:] + self.intercept1_
+        z = self.z_scaler_.transform(self._stage2_inputs(margin1, dense, lengths))
+        return _split(z @ self.coef2_ + self.intercept2_, lengths)
+
+    def predict_proba(self, docs: list[list[str]]) -> list[np.ndarray]:
+        """P(boilerplate) of every paragraph, one array per document."""
+        return [_sigmoid(m) for m in self.decision_function(docs)]
+
+    # ----------------------------------------------------------------------------- explain
+    def explain(self, doc: list[str], top: int = 6) -> list[list[tuple[str, float]]]:
+        """For each paragraph, the features that pushed its score most (coefficient x value).
+
+        Stage-1 text and layout terms are reported by name; stage 2 as ``ctx:<name>``.
+        Positive values push towards boilerplate.
+        """
+        if not doc:
+            return []
+        p = self.params
+        n_text = self.text_.n_features
+        lengths = [len(doc)]
+        xt = self.text_.transform(doc).tocsr()
+        dense = self._stage1_inputs(doc, lengths) * p.layout_weight
+        margin1 = xt @ self.coef1_[:n_text] + dense @ self.coef1_[n_text:] + self.intercept1_
+        z = self.z_scaler_.transform(self._stage2_inputs(margin1, dense, lengths))
+        names_text = self.text_.word.terms_
+        z_names = CONTEXT_SCORE_NAMES + [f"layout:{n}" for n in LAYOUT_NAMES]
+        out = []
+        for i in range(len(doc)):
+            row = xt.getrow(i)
+            terms: dict[str, float] = {}
+            for j, v in zip(row.indices, row.data):
+                c = float(v * self.coef1_[j])
+                name = f"word:{names_text[j]}" if j < len(names_text) else "char-ngrams"
+                terms[name] = terms.get(name, 0.0) + c
+            for j, name in enumerate(LAYOUT_NAMES):
+                terms[f"layout:{name}"] = float(dense[i, j] * self.coef1_[n_text + j])
+            # Stage 2 re-weights the stage-1 margin; report its context terms apart from it.
+            for j, name in enumerate(z_names[: len(CONTEXT_SCORE_NAMES)]):
+                terms[f"ctx:{name}"] = float(z[i, j] * self.coef2_[j])
+            ranked = sorted(terms.items(), key=lambda kv: -abs(kv[1]))
+            out.append([(k, round(v, 4)) for k, v in ranked[:top] if v != 0.0])
+        return out
+
+    # ----------------------------------------------------------------------------- storage
+    def save(self, path: str | Path, card: dict | None = None) -> None:
+        """Write arrays + JSON (no pickle) to ``path`` (an ``.npz`` file), atomically."""
+        from .io import atomic_path
+
+        p = self.params
+        meta = {
+            "format": "detector-model",
+            "format_version": FORMAT_VERSION,
+            "threshold": self.threshold,
+            "params": p.__dict__,
+            "word_terms": self.text_.word.terms_,
+            "char": {"n_features": self.text_.char.n_features, "ngrams": self.text_.char.ngrams,
+                     "max_chars": self.text_.char.max_chars},
+            "layout_names": LAYOUT_NAMES,
+            "context_names": CONTEXT_SCORE_NAMES,
+            "card": card or {},
+        }
+        arrays = {
+            "meta": np.frombuffer(json.dumps(meta, ensure_ascii=False).encode("utf-8"), np.uint8),
+            "word_idf": self.text_.word.idf_,
+            "char_idf": self.text_.char.idf_.astype(np.float32) if p.use_chars
+            else np.zeros(0, np.float32),
+            "layout_mean": self.layout_scaler_.mean_, "layout_scale": self.layout_scaler_.scale_,
+            "coef1": self.coef1_.astype(np.float32), "intercept1": np.array([self.intercept1_]),
+            "z_mean": self.z_scaler_.mean_, "z_scale": self.z_scaler_.scale_,
+            "coef2": self.coef2_, "intercept2": np.array([self.intercept2_]),
+        }
+        with atomic_path(Path(path)) as tmp, open(tmp, "wb") as fh:
+            np.savez_compressed(fh, **arrays)
+
+    @classmethod
+    def load(cls, path: str | Path) -> BoilerplateModel:
+        """Read a model written by :meth:`save`. Never unpickles anything."""
+        path = Path(path)
+        try:
+            with np.load(path, allow_pickle=False) as z:
+                arrays = {k: z[k] for k in z.files}
+            meta = json.loads(arrays["meta"].tobytes().decode("utf-8"))
+        except FileNotFoundError:
+            raise ModelError(f"{path}: model file not found") from None
+        except (ValueError, KeyError, OSError, EOFError, UnicodeDecodeError) as exc:
+            raise ModelError(f"{path}: not a readable detector model (.npz arrays + JSON): "
+                             f"{type(exc).__name__}: {exc}") from None
+        except Exception as exc:  # zipfile.BadZipFile and friends
+            raise ModelError(f"{path}: not a readable detector model: {exc}") from None
+        if meta.get("format") != "detector-model":
+            raise ModelError(f"{path}: not a detector model file")
+        if meta.get("format_version") != FORMAT_VERSION:
+            raise ModelError(f"{path}: model format version {meta.get('format_version')} is not "
+                             f"supported by this detector (needs {FORMAT_VERSION}); retrain it")
+        if meta.get("layout_names") != LAYOUT_NAMES or \
+                meta.get("context_names") != CONTEXT_SCORE_NAMES:
+            raise ModelError(f"{path}: model was trained with a different feature set; retrain it")
+        try:
+            return cls._from_arrays(meta, arrays)
+        except (KeyError, ValueError, TypeError, IndexError) as exc:
+            raise ModelError(f"{path}: damaged model file: {exc}") from None
+
+    @classmethod
+    def _from_arrays(cls, meta: dict, a: dict) -> BoilerplateModel:
+        known = {k: v for k, v in meta["params"].items() if k in Params.__dataclass_fields__}
+        params = Params(**known)
+        params.char_weight = float(params.char_weight)
+        model = cls(params, threshold=float(meta["threshold"]))
+        text = TextFeatures(params.use_chars, params.char_weight, params.min_df)
+        text.word.set_state(meta["word_terms"], a["word_idf"])
+        text.char.n_features = int(meta["char"]["n_features"])
+        text.char.ngrams = tuple(meta["char"]["ngrams"])
+        text.char.max_chars = int(meta["char"]["max_chars"])
+        if params.use_chars:
+            text.char.idf_ = a["char_idf"].astype(np.float64)
+        model.text_ = text
+        model.layout_scaler_ = Standardizer()
+        model.layout_scaler_.mean_, model.layout_scaler_.scale_ = a["layout_mean"], a["layout_scale"]
+        model.coef1_ = a["coef1"].astype(np.float64)
+        model.intercept1_ = float(a["intercept1"][0])
+        model.z_scaler_ = Standardizer()
+        model.z_scaler_.mean_, model.z_scaler_.scale_ = a["z_mean"], a["z_scale"]
+        model.coef2_ = a["coef2"].astype(np.float64)
+        model.intercept2_ = float(a["intercept2"][0])
+        expected = text.n_features + len(LAYOUT_NAMES)
+        if model.coef1_.shape != (expected,) or model.coef2_.shape != (
+                len(CONTEXT_SCORE_NAMES) + len(LAYOUT_NAMES),):
+            raise ValueError(f"coefficient shapes {model.coef1_.shape}/{model.coef2_.shape} "
+                             f"do not match the vocabulary")
+        model.card = meta.get("card", {})
+        return model

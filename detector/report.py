@@ -1,0 +1,159 @@
+"""What ``detector evaluate`` and ``detector label`` print: tables, JSON, plots and drafts."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+
+from .evaluate import by_group, cross_val_scores, metrics, sweep
+from .io import InputError, atomic_write_text, iter_sources, read_text_source
+from .labels import check_labels, read_labelled
+
+Echo = Callable[[str], None]
+_COLS = ("precision", "recall", "f1", "content_loss", "residue")
+
+
+def _table(rows: list[tuple[str, dict]], first: str) -> str:
+    head = f"{first:<28}" + "".join(f"{c:>14}" for c in _COLS) + f"{'n_content':>11}{'n_bp':>8}"
+    lines = [head]
+    for name, m in rows:
+        lines.append(f"{name[:28]:<28}" + "".join(f"{m[c]:>14.4f}" for c in _COLS)
+                     + f"{m['n_content']:>11}{m['n_boilerplate']:>8}")
+    return "\n".join(lines)
+
+
+def evaluate_command(datasets: list[Path], *, as_json: bool, cv: int | None, do_sweep: bool,
+                     plot: Path | None, errors: Path | None, threshold: float | None,
+                     model: Path | None, trust: bool, echo: Echo) -> dict:
+    """Score each dataset (with the model, or by cross-validation) and print the metrics."""
+    from . import load
+
+    out: dict = {}
+    det = None if cv else load(model, threshold=threshold, trust=trust)
+    all_docs, all_probs = [], []
+    for path in datasets:
+        docs = read_labelled([path])
+        if cv:
+            probs = cross_val_scores(docs, cv)
+        else:
+            probs = det.model.predict_proba([[" ".join(t.split()) for t in d.texts] for d in docs])
+        th = threshold if threshold is not None else (det.threshold if det else 0.5)
+        res = {"threshold": th, "documents": len(docs),
+               "metrics": metrics(docs, probs, th).as_dict(),
+               "per_language": by_group(docs, probs, th, "lang"),
+               "recall_per_kind": by_group(docs, probs, th, "kind")}
+        if do_sweep:
+            res["sweep"] = sweep(docs, probs)
+        out[str(path)] = res
+        all_docs += docs
+        all_probs += probs
+    if errors:
+        _write_errors(errors, all_docs, all_probs, next(iter(out.values()))["threshold"])
+    if plot:
+        _plot(plot, all_docs, all_probs)
+    if as_json:
+        echo(json.dumps(out, indent=2, ensure_ascii=False))
+        return out
+    for name, res in out.items():
+        echo(f"== {name}  ({res['documents']} documents, threshold {res['threshold']})")
+        echo(_table([("all", res["metrics"])] + list(res["per_language"].items()), "language"))
+        kinds = res["recall_per_kind"]
+        if kinds:
+            echo("recall per kind: " + ", ".join(f"{k} {v['recall']:.2f} (n={v['n']})"
+                                                 for k, v in kinds.items()))
+        if do_sweep:
+            echo(_table([(f"threshold {r['threshold']:.2f}", r) for r in res["sweep"]], "sweep"))
+        echo("")
+    return out
+
+
+def _write_errors(path: Path, docs, probs, threshold: float) -> None:
+    rows = []
+    for d, p in zip(docs, probs):
+        for i, (text, lab, kind, prob) in enumerate(zip(d.texts, d.labels, d.kinds, p)):
+            if lab == 0 and prob >= threshold:
+                rows.append({"error": "false_removal", "document": d.id, "index": i,
+                             "score": round(float(prob), 4), "text": text})
+            elif lab == 1 and prob < threshold:
+                rows.append({"error": "miss", "document": d.id, "index": i, "kind": kind,
+                             "score": round(float(prob), 4), "text": text})
+    atomic_write_text(path, "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows))
+
+
+def _plot(path: Path, docs, probs) -> None:
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        raise InputError("--plot needs matplotlib: pip install 'detector[plot]'") from None
+    from .io import atomic_path
+
+    rows = sweep(docs, probs, np.round(np.linspace(0.02, 0.98, 49), 2))
+    fig, (a, b) = plt.subplots(1, 2, figsize=(10, 4))
+    a.plot([r["recall"] for r in rows], [r["precision"] for r in rows], marker=".")
+    a.set(xlabel="recall (boilerplate)", ylabel="precision", title="precision-recall")
+    b.plot([r["residue"] for r in rows], [r["content_loss"] for r in rows], marker=".")
+    b.set(xlabel="residue (boilerplate chars kept)", ylabel="content loss (content chars removed)",
+          title="loss vs residue across thresholds")
+    fig.tight_layout()
+    with atomic_path(Path(path)) as tmp:
+        fig.savefig(tmp, format="png", dpi=100)
+    plt.close(fig)
+
+
+def check_command(paths: list[str], echo: Echo) -> None:
+    """Validate label files; exit 1 (via InputError) when there are problems."""
+    problems, summary = check_labels(paths)
+    labels = summary["labels"]
+    echo(f"{summary['documents']} documents; content {labels[0]}, boilerplate {labels[1]}, "
+         f"ambiguous {labels[-1]}")
+    echo("languages: " + ", ".join(f"{k} {v}" for k, v in sorted(summary["langs"].items())))
+    echo("kinds: " + ", ".join(f"{k} {v}" for k, v in sorted(summary["kinds"].items())))
+    for p in problems:
+        echo(f"problem: {p}")
+    if problems:
+        raise InputError(f"{len(problems)} problems in the label files")
+
+
+def draft_command(paths: list[str], output: Path | None, *, top: int, model: Path | None,
+                  trust: bool, echo: Echo) -> None:
+    """Write draft labels (the model's decisions) and list the least certain paragraphs first."""
+    import sys
+
+    from . import load
+
+    det = load(model, trust=trust)
+    docs, doubts = [], []
+    for source in iter_sources(paths):
+        read = read_text_source(source)
+        if read is None:
+            raise InputError(f"{source.name}: binary file")
+        res = det.clean(read[0])
+        paras = []
+        for i, p in enumerate(res.paragraphs):
+            # Certainty: distance from the threshold in log-odds; review the smallest first.
+            margin = abs(np.log(max(p.score, 1e-9) / max(1 - p.score, 1e-9))
+                         - np.log(det.threshold / (1 - det.threshold)))
+            paras.append({"text": " ".join(p.text.split()),
+                          "label": "boilerplate" if p.removed else "content",
+                          "score": round(p.score, 4)})
+            if p.removed:
+                paras[-1]["kind"] = "other_boilerplate"
+            doubts.append((margin, source.name, i, paras[-1]))
+        docs.append({"id": source.relative.as_posix(), "source": "draft", "paragraphs": paras})
+    for rank, (_m, _name, _i, para) in enumerate(sorted(doubts, key=lambda d: d[0]), 1):
+        para["review_rank"] = rank
+    text = "".join(json.dumps(d, ensure_ascii=False) + "\n" for d in docs)
+    if output:
+        atomic_write_text(output, text)
+    else:
+        sys.stdout.write(text)
+    print("least certain paragraphs first (review these):", file=sys.stderr)
+    for _m, name, i, para in sorted(doubts, key=lambda d: d[0])[:top]:
+        print(f"  {name} #{i}  score {para['score']:.3f}  {para['label']:<11} "
+                 f"{para['text'][:70]}", file=sys.stderr)
