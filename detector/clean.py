@@ -72,15 +72,19 @@ def rebuild(text: str, spans: Sequence[Span], keep: Sequence[bool]) -> str:
 
     A removed paragraph takes its whole line(s) with it, plus the blank lines before it, so
     blank-line separated texts do not collect double gaps. Leading and trailing blanks of the
-    text stay. If the text's last line had no line end and is removed, the new last line
-    loses its line end too.
+    text stay, a leading BOM included (even when the first line, which it starts, is removed).
+    If the text's last line had no line end and is removed, the new last line loses its line
+    end too. A text whose paragraphs are all removed becomes "".
     """
     if all(keep):
         return text
     kept = [i for i, k in enumerate(keep) if k]
     if not kept:
         return ""
-    out = [text[: spans[0].line_start]]
+    head = text[: spans[0].line_start]
+    if kept[0] != 0 and not head and text.startswith("\ufeff"):
+        head = "\ufeff"  # the BOM marks the file, not the removed first line
+    out = [head]
     for i in kept:
         if i != kept[0]:
             out.append(text[spans[i - 1].line_end : spans[i].line_start])

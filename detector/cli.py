@@ -6,17 +6,19 @@ Exit codes: 0 ok, 1 input error, 2 usage error, 3 partial (some inputs or record
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
 import sys
+import threading
 from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
 
-from . import ModelError, load
-from .io import InputError, iter_sources, read_text_source
+from . import ModelError, card_path, default_model_path, load
+from .io import InputError, check_inputs, iter_sources, read_text_source
 from .labels import LabelError
 from .pipeline import CleanOptions, UsageError, clean_paths
 
@@ -38,12 +40,22 @@ def _fail(code: int, message: str) -> None:
     raise typer.Exit(code)
 
 
+def _interrupt(signum, frame) -> None:
+    """First Ctrl-C or SIGTERM: unwind (temporary files are removed on the way); later ones
+    are ignored so the clean-up is not cut short."""
+    for sig in _STOP_SIGNALS:
+        signal.signal(sig, signal.SIG_IGN)
+    raise KeyboardInterrupt
+
+
+_STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
+
+
 def _run(fn, *args, **kwargs):
     """Call ``fn`` turning known errors into one-line messages and exit codes."""
-    def on_term(signum, frame):
-        raise KeyboardInterrupt
-
-    signal.signal(signal.SIGTERM, on_term)
+    handlers = None
+    if threading.current_thread() is threading.main_thread():
+        handlers = {sig: signal.signal(sig, _interrupt) for sig in _STOP_SIGNALS}
     try:
         return fn(*args, **kwargs)
     except typer.Exit:
@@ -54,22 +66,56 @@ def _run(fn, *args, **kwargs):
         _fail(EXIT_INTERRUPTED, "interrupted; outputs not completed were not written")
     except UsageError as exc:
         _fail(EXIT_USAGE, str(exc))
+    except BrokenPipeError:
+        # Downstream closed the pipe (e.g. `| head`): not an error. Point stdout at /dev/null
+        # so the interpreter's final flush does not complain again.
+        with contextlib.suppress(OSError, ValueError):
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+        raise typer.Exit(EXIT_OK) from None
     except (InputError, LabelError, ModelError) as exc:
         if _state["debug"]:
             raise
-        _fail(EXIT_INPUT, str(exc))
-    except BrokenPipeError:
-        sys.stderr.close()  # downstream closed the pipe (e.g. `| head`): not an error
-        raise typer.Exit(EXIT_OK) from None
+        _fail(EXIT_INPUT, _one_line(str(exc)))
     except (OSError, ValueError) as exc:
         if _state["debug"]:
             raise
-        _fail(EXIT_INPUT, f"{type(exc).__name__}: {exc}")
+        name = (exc.filename2 or exc.filename) if isinstance(exc, OSError) else None
+        where = f"{name}: " if name else ""
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        _fail(EXIT_INPUT, _one_line(f"{where}{reason}" if where else f"{type(exc).__name__}: {reason}"))
+    except Exception as exc:  # a bug: still one line, the traceback with --debug
+        if _state["debug"]:
+            raise
+        _fail(EXIT_INPUT, _one_line(f"internal error: {type(exc).__name__}: {exc} "
+                                    f"(run with --debug for the traceback)"))
+    finally:
+        if handlers is not None:
+            for sig, handler in handlers.items():
+                signal.signal(sig, handler)
+
+
+def _one_line(message: str) -> str:
+    return " ".join(message.split())
+
+
+_LOADED: dict[tuple, object] = {}
 
 
 def _detector(model: Path | None, threshold: float | None, trust: bool):
-    det = load(model, threshold=threshold, trust=trust)
-    return det
+    """Load the model; in-process callers (tests, notebooks driving the CLI) reuse a detector
+    while the model file is unchanged."""
+    try:
+        path = (model or default_model_path()).resolve()
+        stats = [(q.stat().st_size, q.stat().st_mtime_ns) for q in (path, card_path(path))
+                 if q.exists()]
+        key = (str(path), *stats, threshold, trust)
+    except OSError:
+        return load(model, threshold=threshold, trust=trust)  # reports the missing file
+    if key not in _LOADED:
+        _LOADED.clear()
+        _LOADED[key] = load(model, threshold=threshold, trust=trust)
+    return _LOADED[key]
 
 
 @app.callback()
@@ -159,11 +205,12 @@ def score(
         _fail(EXIT_USAGE, "--format must be table or jsonl")
 
     def run() -> None:
+        check_inputs(paths, allow_dirs=False)
         det = _detector(model, threshold, trust_model)
-        for source in iter_sources(paths):
+        for source in iter_sources(paths, allow_dirs=False):
             read = read_text_source(source)
             if read is None:
-                raise InputError(f"{source.name}: binary file")
+                raise InputError(f"{source.name}: binary file, not text")
             res = det.clean(read[0])
             texts = [p.text for p in res.paragraphs]
             why = det.model.explain([" ".join(t.split()) for t in texts]) if explain else None
@@ -249,19 +296,24 @@ def info(
       detector info
       detector info --json | jq .cross_validation.metrics
     """
-    from . import card_path
-
     def run() -> None:
         det = _detector(model, None, trust_model)
+        card_file = card_path(det.path) if det.path else None
         if as_json:
-            typer.echo(json.dumps(det.card, indent=2, ensure_ascii=False))
+            # The card file beside the model: the embedded card plus the model's sha256 and any
+            # evaluations added after training.
+            if card_file is not None and card_file.is_file():
+                card = json.loads(card_file.read_text(encoding="utf-8"))
+            else:
+                card = det.card
+            typer.echo(json.dumps(card, indent=2, ensure_ascii=False))
             return
         md = det.path.with_suffix(".md") if det.path else None
         if md and md.is_file():
             typer.echo(md.read_text(encoding="utf-8"))
         else:
             typer.echo(json.dumps(det.card, indent=2, ensure_ascii=False))
-        typer.echo(f"model: {det.path}\ncard: {card_path(det.path) if det.path else '-'}\n"
+        typer.echo(f"model: {det.path}\ncard: {card_file or '-'}\n"
                    f"threshold: {det.threshold}")
 
     _run(run)

@@ -12,7 +12,8 @@ import numpy as np
 import scipy.sparse as sp
 
 from .layout import LAYOUT_NAMES, doc_index, layout_features
-from .textvec import CharHashTfidf, WordTfidf
+from .stopwords import STOPWORDS
+from .textvec import CharHashTfidf, WordTfidf, tokenize_batch
 
 __all__ = ["Standardizer", "TextFeatures", "context_scores", "CONTEXT_SCORE_NAMES"]
 
@@ -34,6 +35,9 @@ class Standardizer:
 class TextFeatures:
     """Word TF-IDF and hashed character TF-IDF of paragraph texts, side by side."""
 
+    #: dense columns appended after the n-grams: function-word share and count
+    DENSE_NAMES = ("stopword_ratio", "stopword_count")
+
     def __init__(self, use_chars: bool = True, char_weight: float = 0.7, min_df: int = 2):
         self.use_chars = use_chars
         self.char_weight = char_weight
@@ -48,44 +52,59 @@ class TextFeatures:
 
     @property
     def n_features(self) -> int:
-        return self.word.n_features + (self.char.n_features if self.use_chars else 0)
+        return (self.word.n_features + (self.char.n_features if self.use_chars else 0)
+                + len(self.DENSE_NAMES))
 
     def transform(self, texts: list[str]) -> sp.csr_matrix:
-        blocks = [self.word.transform(texts)]
+        toks, row = tokenize_batch(texts)
+        blocks = [self.word.transform_tokens(toks, row, len(texts))]
         if self.use_chars:
             blocks.append(self.char.transform(texts) * self.char_weight)
+        blocks.append(sp.csr_matrix(self._stopword_density(toks, row, len(texts))))
         return sp.hstack(blocks, format="csr", dtype=np.float32)
+
+    @staticmethod
+    def _stopword_density(toks: list[str], row: np.ndarray, n: int) -> np.ndarray:
+        """Share of word tokens that are function words, and their count (capped at 10)."""
+        is_word = np.fromiter(map(str.isalnum, toks), dtype=bool, count=len(toks))
+        is_stop = np.fromiter(map(STOPWORDS.__contains__, toks), dtype=bool, count=len(toks))
+        words = np.bincount(row, weights=is_word, minlength=n)[:n]
+        stops = np.bincount(row, weights=is_stop, minlength=n)[:n]
+        return np.column_stack([stops / np.maximum(words, 1), np.minimum(stops, 10) / 10])
 
     def feature_names(self) -> list[str]:
         names = [f"word:{t}" for t in self.word.terms_]
         if self.use_chars:
             names += [f"char#{i}" for i in range(self.char.n_features)]
-        return names
+        return names + [f"text:{n}" for n in self.DENSE_NAMES]
 
 
 CONTEXT_SCORE_NAMES = [
     "s1", "s1_prev1", "s1_next1", "s1_prev2", "s1_next2", "s1_prev3", "s1_next3",
-    "s1_win2_mean", "s1_win5_mean", "s1_doc_mean", "s1_doc_min", "s1_doc_max",
-    "s1_prev_min3", "s1_next_min3", "s1_prev_max3", "s1_next_max3",
+    "s1_win2_mean", "s1_win5_mean", "s1_x_log_chars", "s1_x_in_main_span", "s1_x_long_density_3",
 ]
+_INTERACT = [LAYOUT_NAMES.index(n) for n in ("log_chars", "in_main_span", "long_density_3")]
 
 
-def context_scores(margin: np.ndarray, lengths: list[int]) -> np.ndarray:
+def context_scores(margin: np.ndarray, lengths: list[int], layout: np.ndarray) -> np.ndarray:
     """Stage-2 inputs: each paragraph's stage-1 margin next to its neighbours' margins.
 
     Missing neighbours (document edges) get the margin of a sure boilerplate paragraph (+4):
-    pages usually begin and end with residue.
+    pages usually begin and end with residue. ``layout`` is the standardised layout matrix;
+    the margin times a few of its columns lets stage 2 trust the text score less for long
+    paragraphs inside the main text. Document-wide statistics were tried and dropped: they
+    made the model worse on real pages (see the model card).
     """
-    doc, pos, size = doc_index(lengths)
+    _, pos, size = doc_index(lengths)
     n = len(margin)
     edge = 4.0
-    padded = {}
+    shifted = {}
     for k in (-3, -2, -1, 1, 2, 3):
         idx = np.arange(n) + k
         ok = (pos + k >= 0) & (pos + k < size)
         vals = np.full(n, edge)
         vals[ok] = margin[idx[ok]]
-        padded[k] = vals
+        shifted[k] = vals
     cum = np.concatenate([[0.0], np.cumsum(margin)])
     first = np.arange(n) - pos
 
@@ -94,18 +113,9 @@ def context_scores(margin: np.ndarray, lengths: list[int]) -> np.ndarray:
         hi = np.minimum(pos + w, size - 1) + first + 1
         return (cum[hi] - cum[lo]) / (hi - lo)
 
-    doc_sum = np.bincount(doc, weights=margin, minlength=len(lengths))
-    doc_mean = (doc_sum / np.maximum(np.asarray(lengths), 1))[doc]
-    doc_min = np.full(len(lengths), np.inf)
-    doc_max = np.full(len(lengths), -np.inf)
-    np.minimum.at(doc_min, doc, margin)
-    np.maximum.at(doc_max, doc, margin)
-    prev3 = np.stack([padded[-1], padded[-2], padded[-3]])
-    next3 = np.stack([padded[1], padded[2], padded[3]])
     return np.column_stack([
-        margin, padded[-1], padded[1], padded[-2], padded[2], padded[-3], padded[3],
-        window_mean(2), window_mean(5), doc_mean, doc_min[doc], doc_max[doc],
-        prev3.min(0), next3.min(0), prev3.max(0), next3.max(0),
+        margin, shifted[-1], shifted[1], shifted[-2], shifted[2], shifted[-3], shifted[3],
+        window_mean(2), window_mean(5), *(margin * layout[:, j] for j in _INTERACT),
     ])
 
 

@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import codecs
 import contextlib
+import errno
 import gzip
 import io
 import json
 import os
+import re
 import sys
 import tempfile
 from collections.abc import Iterator
@@ -22,7 +24,7 @@ from typing import IO, Any
 __all__ = [
     "InputError", "TextSource", "Record", "atomic_path", "atomic_write_text", "decode",
     "is_binary", "is_jsonl", "open_read", "open_write", "iter_sources", "read_text_source",
-    "iter_jsonl", "compression_of", "strip_compression",
+    "iter_jsonl", "compression_of", "strip_compression", "check_inputs",
 ]
 
 JSONL_SUFFIXES = (".jsonl", ".ndjson")
@@ -40,21 +42,30 @@ def atomic_path(target: Path) -> Iterator[Path]:
     """Yield a temporary path beside ``target``; rename it into place only on success.
 
     On any error, Ctrl-C or SIGTERM (raised as an exception by the CLI) the temporary file is
-    removed and ``target`` is left as it was.
+    removed and ``target`` is left as it was. The new file gets ``target``'s permission bits
+    when it replaces an existing file, else the usual ones for a new file (0666 & ~umask).
     """
     target = Path(target)
+    if target.is_dir():
+        raise IsADirectoryError(errno.EISDIR, "is a directory, expected a file path", str(target))
     target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    os.close(fd)
-    umask = os.umask(0)
-    os.umask(umask)
-    os.chmod(tmp, 0o666 & ~umask)
+    tmp = ""
     try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+        os.close(fd)
+        try:
+            mode = target.stat().st_mode & 0o7777
+        except OSError:
+            umask = os.umask(0)
+            os.umask(umask)
+            mode = 0o666 & ~umask
+        os.chmod(tmp, mode)
         yield Path(tmp)
         os.replace(tmp, target)
     except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
+        if tmp:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(tmp)
         raise
 
 
@@ -78,16 +89,37 @@ def is_jsonl(path: str | Path) -> bool:
     return strip_compression(path).lower().endswith(JSONL_SUFFIXES)
 
 
-def open_write(path: Path) -> IO[bytes]:
-    """Binary writer for ``path``, compressing when it ends in .gz or .zst."""
-    c = compression_of(path)
-    raw = open(path, "wb")  # noqa: SIM115 - returned to the caller, who closes it
-    if c == ".gz":
-        return gzip.GzipFile(fileobj=raw, mode="wb", mtime=0)  # closes only itself
-    if c == ".zst":
-        import zstandard
+class _GzipWriter(gzip.GzipFile):
+    """A gzip writer that also closes the file under it."""
 
-        return zstandard.ZstdCompressor().stream_writer(raw, closefd=True)
+    def close(self) -> None:
+        raw = self.fileobj
+        try:
+            super().close()
+        finally:
+            if raw is not None:
+                raw.close()
+
+
+def open_write(path: Path, like: Path | None = None) -> IO[bytes]:
+    """Binary writer for ``path``, compressing when it (or ``like``: the final name of a
+    temporary file) ends in .gz or .zst.
+
+    Compressed outputs are reproducible: no time stamp and no (temporary) file name in the
+    gzip header.
+    """
+    c = compression_of(like if like is not None else path)
+    raw = open(path, "wb")  # noqa: SIM115 - returned to the caller, who closes it
+    try:
+        if c == ".gz":
+            return _GzipWriter(filename="", fileobj=raw, mode="wb", mtime=0)
+        if c == ".zst":
+            import zstandard
+
+            return zstandard.ZstdCompressor().stream_writer(raw, closefd=True)
+    except BaseException:
+        raw.close()
+        raise
     return raw
 
 
@@ -100,16 +132,20 @@ def open_read(path: Path) -> IO[bytes]:
     if c == ".zst":
         import zstandard
 
-        return zstandard.ZstdDecompressor().stream_reader(open(path, "rb"), closefd=True)
+        raw = open(path, "rb")  # noqa: SIM115 - closed with the reader
+        # read_across_frames: concatenated .zst files (pzstd, `cat a.zst b.zst`) are one stream.
+        return zstandard.ZstdDecompressor().stream_reader(raw, closefd=True, read_across_frames=True)
     return open(path, "rb")
 
 
-_BOMS = ((codecs.BOM_UTF8, "utf-8"), (codecs.BOM_UTF16_LE, "utf-16-le"),
+# UTF-32 first: its little-endian BOM starts with the UTF-16 one.
+_BOMS = ((codecs.BOM_UTF32_LE, "utf-32-le"), (codecs.BOM_UTF32_BE, "utf-32-be"),
+         (codecs.BOM_UTF8, "utf-8"), (codecs.BOM_UTF16_LE, "utf-16-le"),
          (codecs.BOM_UTF16_BE, "utf-16-be"))
 
 
 def sniff_encoding(data: bytes) -> str:
-    """utf-16-le/-be when the data starts with their BOM, else utf-8."""
+    """utf-16/-32 (-le/-be) when the data starts with their BOM, else utf-8."""
     for bom, enc in _BOMS:
         if data.startswith(bom):
             return enc
@@ -117,7 +153,7 @@ def sniff_encoding(data: bytes) -> str:
 
 
 def is_binary(data: bytes) -> bool:
-    """NUL bytes in the first 8 KiB of a file that is not UTF-16 mean binary (images, archives)."""
+    """NUL bytes in the first 8 KiB of a file without a UTF-16/32 BOM mean binary (images, archives)."""
     return sniff_encoding(data) == "utf-8" and b"\x00" in data[:BINARY_PROBE]
 
 
@@ -141,36 +177,83 @@ class TextSource:
     path: Path | None  # None: standard input
     relative: Path  # path under its input root, for mirrored outputs
     name: str  # for messages and reports
+    problem: str | None = None  # set for entries of a directory walk that cannot be read
 
     @property
     def jsonl(self) -> bool:
         return self.path is not None and is_jsonl(self.path)
 
 
-def iter_sources(inputs: list[str]) -> Iterator[TextSource]:
-    """Expand paths ('-' for stdin, files, directories walked recursively in sorted order)."""
+def check_inputs(inputs: list[str], allow_dirs: bool = True) -> None:
+    """Fail early, before anything is written, when a named input does not exist or is a
+    directory where only files are accepted."""
+    for raw in inputs:
+        if raw == "-":
+            continue
+        path = Path(raw)
+        if not path.exists():
+            kind = "broken symbolic link" if path.is_symlink() else "no such file or directory"
+            raise InputError(f"{raw}: {kind}")
+        if path.is_dir() and not allow_dirs:
+            raise InputError(f"{raw}: is a directory, expected a file")
+
+
+def iter_sources(inputs: list[str], allow_dirs: bool = True) -> Iterator[TextSource]:
+    """Expand paths ('-' for stdin, files, directories walked recursively in sorted order).
+
+    Hidden entries (names starting with '.') of a walk are left out. Entries of a walk that are
+    not regular files (sockets, FIFOs, broken links) and unreadable sub-directories come back
+    with ``problem`` set, so callers can report them instead of losing them silently; a FIFO
+    or device named explicitly (``<(zcat x.gz)``) is read like a file.
+    """
     for raw in inputs:
         if raw == "-":
             yield TextSource(None, Path("stdin"), "<stdin>")
             continue
         path = Path(raw)
         if path.is_dir():
-            for root, dirs, files in os.walk(path):
+            if not allow_dirs:
+                raise InputError(f"{raw}: is a directory, expected a file")
+            errors: list[OSError] = []
+            for root, dirs, files in os.walk(path, onerror=errors.append):
+                yield from _walk_errors(path, errors)
                 dirs[:] = sorted(d for d in dirs if not d.startswith("."))
                 for f in sorted(files):
                     if f.startswith("."):
                         continue
                     full = Path(root) / f
+                    if not full.is_file():
+                        kind = "broken symbolic link" if full.is_symlink() else "not a regular file"
+                        yield _problem(path, full, kind)
+                        continue
                     yield TextSource(full, full.relative_to(path), str(full))
-        elif path.exists() and not path.is_file():
-            raise InputError(f"{path}: not a regular file")
+            yield from _walk_errors(path, errors)
         elif not path.exists():
-            raise InputError(f"{path}: no such file or directory")
+            kind = "broken symbolic link" if path.is_symlink() else "no such file or directory"
+            raise InputError(f"{raw}: {kind}")
         else:
             yield TextSource(path, Path(path.name), str(path))
 
 
+def _walk_errors(root: Path, errors: list[OSError]) -> Iterator[TextSource]:
+    """Directories ``os.walk`` could not list, as problem sources."""
+    for err in errors:
+        where = Path(err.filename) if err.filename else root
+        yield _problem(root, where, f"cannot read directory: {_reason(err)}")
+    errors.clear()
+
+
+def _problem(root: Path, where: Path, problem: str) -> TextSource:
+    try:
+        rel = where.relative_to(root)
+    except ValueError:
+        rel = Path(where.name)
+    return TextSource(where, rel, str(where), problem)
+
+
 def read_source_bytes(source: TextSource) -> bytes:
+    if source.problem:
+        raise InputError(f"{source.name}: {source.problem}")
     try:
         if source.path is None:
             return sys.stdin.buffer.read()
@@ -181,7 +264,13 @@ def read_source_bytes(source: TextSource) -> bytes:
     except IsADirectoryError:
         raise InputError(f"{source.name}: is a directory, expected a file") from None
     except (OSError, EOFError) as exc:  # truncated or corrupt .gz / .zst
-        raise InputError(f"{source.name}: cannot read: {exc}") from None
+        raise InputError(f"{source.name}: cannot read: {_reason(exc)}") from None
+
+
+def _reason(exc: BaseException) -> str:
+    """A one-line reason for an I/O error (no file name: the caller puts it first)."""
+    text = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+    return " ".join(text.split()) or type(exc).__name__
 
 
 def read_text_source(source: TextSource, errors: str = "strict") -> tuple[str, str] | None:
@@ -209,59 +298,103 @@ class Record:
         return f"line {self.line}"
 
 
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
 def iter_jsonl(source: TextSource, field: str, errors: str = "strict") -> Iterator[Record]:
     """Stream the records of a JSONL input; bad lines come back with ``error`` set.
 
     Reading is line by line from a (decompressing) stream: memory does not grow with the file.
+    Blank lines are skipped; a UTF-8 BOM before the first record is accepted. A field holding
+    an unpaired UTF-16 surrogate (``"\\ud800"``) is bad input like invalid UTF-8: an error with
+    ``errors="strict"``, replaced by U+FFFD with ``errors="replace"``.
     """
+    if source.problem:
+        raise InputError(f"{source.name}: {source.problem}")
     try:
         fh: IO[bytes] = sys.stdin.buffer if source.path is None else open_read(source.path)
     except PermissionError:
         raise InputError(f"{source.name}: permission denied") from None
+    except IsADirectoryError:
+        raise InputError(f"{source.name}: is a directory, expected a file") from None
+    except OSError as exc:
+        raise InputError(f"{source.name}: cannot read: {_reason(exc)}") from None
     try:
         for n, raw in enumerate(_lines(fh, source.name), 1):
+            if n == 1 and raw.startswith(codecs.BOM_UTF8):
+                raw = raw[len(codecs.BOM_UTF8):]
             if not raw.strip():
                 continue
             where = f"{source.name}:{n}"
             if not raw.endswith(b"\n") and not _is_complete_json(raw):
-                yield Record(n, raw, None, None, f"{where}: truncated last line")
+                yield Record(n, raw, None, None, f"{where}: truncated last line (no line end "
+                                                 f"and not a complete JSON value)")
                 continue
             try:
                 obj: Any = json.loads(raw.decode("utf-8", errors=errors))
             except UnicodeDecodeError as exc:
-                yield Record(n, raw, None, None, f"{where}: invalid UTF-8 at byte {exc.start}")
+                yield Record(n, raw, None, None, f"{where}: invalid UTF-8 at byte {exc.start} of "
+                                                 f"the line (use --encoding-errors replace)")
                 continue
-            except json.JSONDecodeError as exc:
-                yield Record(n, raw, None, None, f"{where}: malformed JSON ({exc.msg})")
+            except ValueError as exc:  # JSONDecodeError, or an integer too long to convert
+                msg = exc.msg if isinstance(exc, json.JSONDecodeError) else _reason(exc)
+                yield Record(n, raw, None, None, f"{where}: malformed JSON ({msg})")
+                continue
+            except RecursionError:
+                yield Record(n, raw, None, None, f"{where}: malformed JSON (nested too deeply)")
                 continue
             if not isinstance(obj, dict):
-                yield Record(n, raw, None, None, f"{where}: not a JSON object")
+                yield Record(n, raw, None, None,
+                             f"{where}: not a JSON object (a JSON {_json_type(obj)})")
                 continue
             if field not in obj:
                 yield Record(n, raw, obj, None, f"{where}: record has no field {field!r}")
                 continue
             value = obj[field]
             if not isinstance(value, str):
-                yield Record(n, raw, obj, None,
-                             f"{where}: field {field!r} is {type(value).__name__}, not a string")
+                yield Record(n, raw, obj, None, f"{where}: field {field!r} is a JSON "
+                                                f"{_json_type(value)}, not a string")
                 continue
+            bad = _SURROGATE.search(value)
+            if bad is not None:
+                if errors == "strict":
+                    yield Record(n, raw, obj, None,
+                                 f"{where}: field {field!r} has an unpaired surrogate "
+                                 f"(\\u{ord(bad.group()):04x}) at character {bad.start()} "
+                                 f"(use --encoding-errors replace)")
+                    continue
+                value = _SURROGATE.sub("\ufffd", value)
             yield Record(n, raw, obj, value, None)
     finally:
         if source.path is not None:
             fh.close()
 
 
+def _json_type(value: object) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, (int, float)):
+        return "number"
+    if isinstance(value, str):
+        return "string"
+    if isinstance(value, list):
+        return "array"
+    return "object"
+
+
 def _lines(fh: IO[bytes], name: str) -> Iterator[bytes]:
     try:
         reader = fh if isinstance(fh, io.BufferedIOBase) else io.BufferedReader(fh)  # type: ignore
         yield from reader
-    except (OSError, EOFError) as exc:
-        raise InputError(f"{name}: cannot read: {exc}") from None
+    except (OSError, EOFError) as exc:  # truncated or corrupt .gz / .zst, I/O errors
+        raise InputError(f"{name}: cannot read: {_reason(exc)}") from None
 
 
 def _is_complete_json(raw: bytes) -> bool:
     try:
         json.loads(raw)
         return True
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, RecursionError):
         return False

@@ -173,7 +173,7 @@ def _self_features(texts: list[str]) -> np.ndarray:
         np.minimum(_per_paragraph(_literal_starts(joined, _ELLIPSIS), bounds)
                    + count(cps == 0x2026), 3),
         np.minimum(count((cps == 0x3F) | (cps == 0x21) | (cps == 0xFF1F)), 3),
-        np.log1p(_per_paragraph(urls, bounds)),
+        np.minimum(_per_paragraph(urls, bounds), 1),
         np.log1p(count(cps == 0x40)),
         np.log1p(_per_paragraph(hashtags, bounds)),
         np.minimum(count(flags & F_CURRENCY > 0), 3),
@@ -181,7 +181,7 @@ def _self_features(texts: list[str]) -> np.ndarray:
         np.log1p(count(cps == 0x7C)),
         np.array(paren_count),
         np.minimum(count((cps == 0xA9) | (cps == 0xAE)), 2),
-        np.log1p(count(flags & F_SENT_END > 0)),
+        np.minimum(count(flags & F_SENT_END > 0) / np.maximum(words, 1) * 10, 3),
         np.minimum(count(flags & F_QUOTE > 0), 4),
         (lengths <= 12) & (letters <= 2),
         wc <= 3, (wc > 3) & (wc <= 8), (wc > 8) & (wc <= 20), (wc > 20) & (wc <= 50), wc > 50,

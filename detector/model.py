@@ -126,6 +126,7 @@ class BoilerplateModel:
         self.coef1_ = lr1.coef_.ravel().astype(np.float64)
         self.intercept1_ = float(lr1.intercept_[0])
 
+        self.oof_ = oof  # kept for diagnostics (not saved)
         z = self._stage2_inputs(oof, dense, lengths)
         self.z_scaler_ = Standardizer().fit(z)
         lr2 = self._fit_lr(self.z_scaler_.transform(z)[known], y[known], p.c2, weights[known])
@@ -136,7 +137,7 @@ class BoilerplateModel:
 
     @staticmethod
     def _stage2_inputs(margin: np.ndarray, dense: np.ndarray, lengths: list[int]) -> np.ndarray:
-        return np.column_stack([context_scores(margin, lengths), dense])
+        return context_scores(margin, lengths, dense)
 
     # ----------------------------------------------------------------------------- scoring
     def _text_margins(self, texts: list[str]) -> np.ndarray:
@@ -197,19 +198,23 @@ class BoilerplateModel:
         margin1 = xt @ self.coef1_[:n_text] + dense @ self.coef1_[n_text:] + self.intercept1_
         z = self.z_scaler_.transform(self._stage2_inputs(margin1, dense, lengths))
         names_text = self.text_.word.terms_
-        z_names = CONTEXT_SCORE_NAMES + [f"layout:{n}" for n in LAYOUT_NAMES]
         out = []
         for i in range(len(doc)):
             row = xt.getrow(i)
             terms: dict[str, float] = {}
             for j, v in zip(row.indices, row.data):
                 c = float(v * self.coef1_[j])
-                name = f"word:{names_text[j]}" if j < len(names_text) else "char-ngrams"
+                if j < len(names_text):
+                    name = f"word:{names_text[j]}"
+                elif j >= n_text - len(TextFeatures.DENSE_NAMES):
+                    name = f"text:{TextFeatures.DENSE_NAMES[j - n_text + len(TextFeatures.DENSE_NAMES)]}"
+                else:
+                    name = "char-ngrams"
                 terms[name] = terms.get(name, 0.0) + c
             for j, name in enumerate(LAYOUT_NAMES):
                 terms[f"layout:{name}"] = float(dense[i, j] * self.coef1_[n_text + j])
             # Stage 2 re-weights the stage-1 margin; report its context terms apart from it.
-            for j, name in enumerate(z_names[: len(CONTEXT_SCORE_NAMES)]):
+            for j, name in enumerate(CONTEXT_SCORE_NAMES):
                 terms[f"ctx:{name}"] = float(z[i, j] * self.coef2_[j])
             ranked = sorted(terms.items(), key=lambda kv: -abs(kv[1]))
             out.append([(k, round(v, 4)) for k, v in ranked[:top] if v != 0.0])
@@ -236,10 +241,9 @@ class BoilerplateModel:
         arrays = {
             "meta": np.frombuffer(json.dumps(meta, ensure_ascii=False).encode("utf-8"), np.uint8),
             "word_idf": self.text_.word.idf_,
-            "char_idf": self.text_.char.idf_.astype(np.float32) if p.use_chars
-            else np.zeros(0, np.float32),
+            "char_idf": self.text_.char.idf_ if p.use_chars else np.zeros(0),
             "layout_mean": self.layout_scaler_.mean_, "layout_scale": self.layout_scaler_.scale_,
-            "coef1": self.coef1_.astype(np.float32), "intercept1": np.array([self.intercept1_]),
+            "coef1": self.coef1_, "intercept1": np.array([self.intercept1_]),
             "z_mean": self.z_scaler_.mean_, "z_scale": self.z_scaler_.scale_,
             "coef2": self.coef2_, "intercept2": np.array([self.intercept2_]),
         }
@@ -297,8 +301,7 @@ class BoilerplateModel:
         model.coef2_ = a["coef2"].astype(np.float64)
         model.intercept2_ = float(a["intercept2"][0])
         expected = text.n_features + len(LAYOUT_NAMES)
-        if model.coef1_.shape != (expected,) or model.coef2_.shape != (
-                len(CONTEXT_SCORE_NAMES) + len(LAYOUT_NAMES),):
+        if model.coef1_.shape != (expected,) or model.coef2_.shape != (len(CONTEXT_SCORE_NAMES),):
             raise ValueError(f"coefficient shapes {model.coef1_.shape}/{model.coef2_.shape} "
                              f"do not match the vocabulary")
         model.card = meta.get("card", {})

@@ -8,11 +8,18 @@ import signal
 from collections.abc import Iterator
 
 _DETECTOR = None
+_STOP_SIGNALS = {signal.SIGINT, signal.SIGTERM}
 
 
 def _init(detector) -> None:
     global _DETECTOR
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent handles Ctrl-C and stops us
+    # The CLI turns SIGTERM into KeyboardInterrupt in the parent and a forked worker inherits
+    # that handler; but Pool.terminate() stops workers with SIGTERM, which must end them at
+    # once (an exception there prints a traceback and can hang the pool's shutdown).
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    if hasattr(signal, "pthread_sigmask"):  # blocked by worker_pool() around the fork
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, _STOP_SIGNALS)
     _DETECTOR = detector
 
 
@@ -42,7 +49,16 @@ class WorkerPool:
 def worker_pool(detector, n_jobs: int) -> Iterator[WorkerPool]:
     """Start ``n_jobs`` workers (fork where available, so the model is shared copy-on-write)."""
     method = "fork" if "fork" in mp.get_all_start_methods() else "spawn"
-    pool = mp.get_context(method).Pool(n_jobs, initializer=_init, initargs=(detector,))
+    # Hold Ctrl-C / SIGTERM while forking: a worker must not run the parent's handlers before
+    # _init has installed its own. A signal arriving meanwhile reaches the parent right after.
+    masked = hasattr(signal, "pthread_sigmask")
+    if masked:
+        old_mask = signal.pthread_sigmask(signal.SIG_BLOCK, _STOP_SIGNALS)
+    try:
+        pool = mp.get_context(method).Pool(n_jobs, initializer=_init, initargs=(detector,))
+    finally:
+        if masked:
+            signal.pthread_sigmask(signal.SIG_SETMASK, old_mask)
     try:
         yield WorkerPool(pool)
         pool.close()

@@ -142,17 +142,19 @@ def _squash(text: str) -> str:
 def _align(inputs: list[str], outputs: list[str]) -> list[int | None]:
     """For each input text, the index of its jusText paragraph (or None if it has none).
 
-    Identical sequences map one to one; otherwise the texts are aligned with difflib, and
-    inputs in a replaced stretch are paired with the outputs there in order.
+    Identical sequences map one to one; otherwise empty inputs get None and the others are
+    aligned with difflib, inputs in a replaced stretch being paired with the outputs there in
+    order.
     """
     if inputs == outputs:
         return list(range(len(inputs)))
     mapping: list[int | None] = [None] * len(inputs)
-    matcher = difflib.SequenceMatcher(None, inputs, outputs, autojunk=False)
+    texted = [i for i, t in enumerate(inputs) if t]  # jusText makes no paragraph of an empty <p>
+    matcher = difflib.SequenceMatcher(None, [inputs[i] for i in texted], outputs, autojunk=False)
     for tag, i1, i2, j1, j2 in matcher.get_opcodes():
         if tag in ("equal", "replace"):
             for k in range(min(i2 - i1, j2 - j1)):
-                mapping[i1 + k] = j1 + k
+                mapping[texted[i1 + k]] = j1 + k
     return mapping
 
 

@@ -7,7 +7,9 @@ in input order and are written through temporary files renamed into place when c
 
 from __future__ import annotations
 
+import itertools
 import json
+import os
 import sys
 from collections import deque
 from collections.abc import Iterator
@@ -21,6 +23,7 @@ from .io import (
     Record,
     TextSource,
     atomic_path,
+    check_inputs,
     is_jsonl,
     iter_jsonl,
     iter_sources,
@@ -30,6 +33,8 @@ from .io import (
 from .progress import Progress
 
 __all__ = ["CleanOptions", "Summary", "clean_paths", "UsageError"]
+
+BOM = "\ufeff"
 
 
 class UsageError(Exception):
@@ -82,24 +87,43 @@ class _Sink:
     def __init__(self, target: Path | None):
         self.target = target
         self._ctx = atomic_path(target) if target is not None else None
-        self._tmp = self._ctx.__enter__() if self._ctx is not None else None
-        self.fh: IO[bytes] = open_write(self._tmp) if self._tmp is not None else sys.stdout.buffer
+        if self._ctx is None:
+            self.fh: IO[bytes] = sys.stdout.buffer
+            return
+        tmp = self._ctx.__enter__()
+        try:
+            self.fh = open_write(tmp, like=target)
+        except BaseException as exc:
+            _exit_quietly(self._ctx, exc)
+            raise
 
     def commit(self) -> None:
         if self._ctx is None:
             self.fh.flush()
             return
-        self.fh.close()
+        try:
+            self.fh.close()
+        except BaseException as exc:
+            _exit_quietly(self._ctx, exc)
+            raise
         self._ctx.__exit__(None, None, None)
 
     def abort(self, exc: BaseException) -> None:
         if self._ctx is None:
             return
-        self.fh.close()
         try:
-            self._ctx.__exit__(type(exc), exc, exc.__traceback__)
-        except BaseException:  # atomic_path re-raises after cleaning up; we are unwinding anyway
+            self.fh.close()
+        except BaseException:  # a half-written compressed stream may fail to close: discard it
             pass
+        _exit_quietly(self._ctx, exc)
+
+
+def _exit_quietly(ctx, exc: BaseException) -> None:
+    """Leave an ``atomic_path`` context after an error: the temporary file is deleted."""
+    try:
+        ctx.__exit__(type(exc), exc, exc.__traceback__)
+    except BaseException:  # atomic_path re-raises after cleaning up; we are unwinding anyway
+        pass
 
 
 def _jsonl(source: TextSource, opts: CleanOptions) -> bool:
@@ -108,37 +132,80 @@ def _jsonl(source: TextSource, opts: CleanOptions) -> bool:
     return source.path is not None and is_jsonl(source.path)
 
 
-def _plan_outputs(inputs: list[str], output: str | None, opts: CleanOptions) -> tuple[str, Path | None]:
-    """Return (mode, root): mode is stdout, file, dir or in-place."""
+@dataclass
+class _Plan:
+    mode: str  # stdout, file, dir or in-place
+    root: Path | None  # the output file (file) or directory (dir)
+    input_files: list[Path] = field(default_factory=list)  # named input files, resolved
+    input_dirs: list[Path] = field(default_factory=list)  # named input directories, resolved
+    written: dict[Path, str] = field(default_factory=dict)  # dir mode: output -> its input
+
+    def check_target(self, target: Path, source: TextSource) -> None:
+        """In a mirrored output tree, no two inputs may map to one output and no output may
+        replace an input (``detector clean a/x.txt x.txt -o .``)."""
+        if target in self.written:
+            raise UsageError(f"{self.written[target]} and {source.name} would both be written "
+                             f"to {target}")
+        self.written[target] = source.name
+        for d in self.input_dirs:
+            if d in target.parents:
+                raise UsageError(f"{target}: output would be written inside the input "
+                                 f"directory {d}")
+        if target.exists():
+            for f in self.input_files:
+                if f.exists() and os.path.samefile(target, f):
+                    raise UsageError(f"{target}: output is the input {f}; pass --in-place to "
+                                     f"overwrite inputs")
+
+
+def _plan_outputs(inputs: list[str], output: str | None, opts: CleanOptions) -> _Plan:
+    """Check the request before anything is read or written and decide where outputs go."""
+    if opts.removed_key is not None and opts.removed_key == opts.field:
+        raise UsageError(f"--removed-key {opts.removed_key!r} would overwrite the cleaned field")
+    if inputs.count("-") > 1:
+        raise UsageError("standard input (-) can be read only once")
     if opts.in_place:
         if output is not None:
             raise UsageError("--in-place and -o/--output do not go together")
         if "-" in inputs:
             raise UsageError("--in-place cannot rewrite standard input")
-        return "in-place", None
+        check_inputs(inputs)
+        return _Plan("in-place", None)
+    check_inputs(inputs)
     many = len(inputs) > 1 or any(Path(p).is_dir() for p in inputs if p != "-")
     in_paths = [Path(p).resolve() for p in inputs if p != "-"]
     if output is None or output == "-":
-        return "stdout", None
+        return _Plan("stdout", None)
     out = Path(output).resolve()
     for p in in_paths:
-        if out == p:
+        if out == p or (out.exists() and os.path.samefile(out, p)):
             raise UsageError(f"{output}: output is the input; pass --in-place to overwrite inputs")
-        if p.is_dir() and (out == p or p in out.parents):
+        if p.is_dir() and p in out.parents:
             raise UsageError(f"{output}: output is inside the input directory {p}")
-    if many:
-        if out.exists() and not out.is_dir():
-            raise UsageError(f"{output}: several inputs need an output directory, this is a file")
-        return "dir", out
-    if out.is_dir():
-        raise UsageError(f"{output}: is a directory; give a file path for a single input")
-    return "file", out
+    if not many:
+        if out.is_dir():
+            raise UsageError(f"{output}: is a directory; give a file path for a single input")
+        return _Plan("file", out)
+    if out.exists() and not out.is_dir():
+        raise UsageError(f"{output}: several inputs need an output directory, this is a file")
+    plan = _Plan("dir", out, [p for p in in_paths if not p.is_dir()],
+                 [p for p in in_paths if p.is_dir()])
+    for raw in inputs:  # named files: their outputs are known now, check them before any work
+        if raw != "-" and not Path(raw).is_dir():
+            plan.check_target(out / Path(raw).name, TextSource(Path(raw), Path(raw), raw))
+    plan.written.clear()
+    return plan
 
 
 def _items(inputs: list[str], opts: CleanOptions, summary: Summary) -> Iterator[_Item]:
     for source in iter_sources(inputs):
+        if source.problem:
+            summary.skipped_files.append(f"{source.name}: {source.problem}, skipped")
+            continue
         if _jsonl(source, opts):
+            empty = True
             for rec in iter_jsonl(source, opts.field, opts.encoding_errors):
+                empty = False
                 if rec.error is None:
                     summary.bytes_in += len(rec.raw)
                     yield _Item(source, rec.text or "", record=rec)
@@ -148,10 +215,12 @@ def _items(inputs: list[str], opts: CleanOptions, summary: Summary) -> Iterator[
                     summary.bad_records.append(rec.error)
                     yield _Item(source, "", record=rec, passthrough=opts.on_error == "keep",
                                 drop=opts.on_error == "skip")
+            if empty:  # no records: still an (empty) output, so every input has one
+                yield _Item(source, "", drop=True)
         else:
             read = read_text_source(source, opts.encoding_errors)
             if read is None:
-                summary.skipped_files.append(f"{source.name}: binary file skipped")
+                summary.skipped_files.append(f"{source.name}: binary file, skipped")
                 continue
             text, encoding = read
             summary.bytes_in += len(text.encode("utf-8", "surrogatepass"))
@@ -182,7 +251,10 @@ def _encode_record(item: _Item, res: CleanResult, opts: CleanOptions, threshold:
             "scores": [round(p.score, 6) for p in res.paragraphs],
             "threshold": threshold,
         }
-    return (json.dumps(obj, ensure_ascii=False) + "\n").encode("utf-8")
+    try:
+        return (json.dumps(obj, ensure_ascii=False) + "\n").encode("utf-8")
+    except UnicodeEncodeError:  # an unpaired surrogate in another field: keep it, escaped
+        return (json.dumps(obj, ensure_ascii=True) + "\n").encode("ascii")
 
 
 def clean_paths(inputs: list[str], output: str | None, detector: Detector,
@@ -195,9 +267,11 @@ def clean_paths(inputs: list[str], output: str | None, detector: Detector,
     """
     opts = opts or CleanOptions()
     summary = Summary()
-    mode, root = _plan_outputs(inputs, output, opts)
+    plan = _plan_outputs(inputs, output, opts)
+    mode, root = plan.mode, plan.root
     text_to_stdout = mode == "stdout"
-    progress = Progress(enabled=opts.progress, total_bytes=_total_bytes(inputs))
+    progress = Progress(enabled=opts.progress,
+                        total_bytes=_total_bytes(inputs) if opts.progress else None)
     pending: deque[_Item] = deque()
 
     def texts() -> Iterator[str]:
@@ -208,18 +282,28 @@ def clean_paths(inputs: list[str], output: str | None, detector: Detector,
     sink: _Sink | None = None
     sink_source: TextSource | None = None
     report_ctx = atomic_path(opts.report) if opts.report else None
-    report_tmp = report_ctx.__enter__() if report_ctx else None
-    report_fh = open(report_tmp, "w", encoding="utf-8") if report_tmp else None  # noqa: SIM115
+    report_fh = None
+    results: Iterator[CleanResult] | None = None
     try:
-        results = detector.clean_many(texts(), n_jobs=opts.workers, batch_size=opts.batch_size,
-                                      mark=opts.mark)
+        if report_ctx is not None:
+            report_fh = open(report_ctx.__enter__(), "w", encoding="utf-8")  # noqa: SIM115
+        stream = texts()
+        # Everything fits in one batch: clean in this process, no workers to start.
+        head = list(itertools.islice(stream, opts.batch_size + 1))
+        n_jobs = opts.workers if len(head) > opts.batch_size else 1
+        results = detector.clean_many(itertools.chain(head, stream), n_jobs=n_jobs,
+                                      batch_size=opts.batch_size, mark=opts.mark)
         for res in results:
             item = pending.popleft()
             if sink is None or (item.source is not sink_source and not text_to_stdout):
                 if sink is not None:
-                    sink.commit()
-                    summary.outputs.append(str(sink.target or "<stdout>"))
-                sink = _Sink(_target(mode, root, item.source, output))
+                    done, sink = sink, None
+                    done.commit()
+                    summary.outputs.append(str(done.target or "<stdout>"))
+                target = _target(mode, root, item.source, output)
+                if target is not None and mode == "dir":
+                    plan.check_target(target, item.source)
+                sink = _Sink(target)
             sink_source = item.source
             if item.drop:
                 continue
@@ -227,7 +311,10 @@ def clean_paths(inputs: list[str], output: str | None, detector: Detector,
                 sink.fh.write(_encode_record(item, res, opts, detector.threshold))
                 doc_id = f"{item.source.name}#{item.record.id}"
             else:
-                sink.fh.write(res.text.encode(item.encoding, "surrogatepass"))
+                text = res.text
+                if item.text.startswith(BOM) and not text.startswith(BOM):
+                    text = BOM + text  # the first paragraph went, the byte order mark stays
+                sink.fh.write(text.encode(item.encoding, "surrogatepass"))
                 doc_id = item.source.name
             if item.passthrough:
                 continue
@@ -239,20 +326,26 @@ def clean_paths(inputs: list[str], output: str | None, detector: Detector,
                     report_fh.write(json.dumps(row, ensure_ascii=False) + "\n")
             progress.update(1, len(item.text.encode("utf-8", "surrogatepass")))
         if sink is not None:
-            sink.commit()
-            summary.outputs.append(str(sink.target or "<stdout>"))
-        if report_fh and report_ctx:
-            report_fh.close()
-            report_ctx.__exit__(None, None, None)
+            done, sink = sink, None
+            done.commit()
+            summary.outputs.append(str(done.target or "<stdout>"))
+        if report_fh is not None and report_ctx is not None:
+            fh, report_fh = report_fh, None
+            fh.close()
+            ctx, report_ctx = report_ctx, None
+            ctx.__exit__(None, None, None)
     except BaseException as exc:
-        if sink is not None:
-            sink.abort(exc)
-        if report_fh and report_ctx:
-            report_fh.close()
+        if results is not None:
             try:
-                report_ctx.__exit__(type(exc), exc, exc.__traceback__)
+                results.close()  # stops the worker processes, if any, now
             except BaseException:
                 pass
+        if sink is not None:
+            sink.abort(exc)
+        if report_ctx is not None:
+            if report_fh is not None:
+                report_fh.close()
+            _exit_quietly(report_ctx, exc)
         raise
     finally:
         progress.close()
@@ -262,12 +355,15 @@ def clean_paths(inputs: list[str], output: str | None, detector: Detector,
 def _total_bytes(inputs: list[str]) -> int | None:
     """Size of the inputs on disk, for the progress bar's ETA (None for stdin)."""
     total = 0
-    for p in inputs:
-        if p == "-":
-            return None
-        path = Path(p)
-        if path.is_file():
-            total += path.stat().st_size
-        elif path.is_dir():
-            total += sum(f.stat().st_size for f in path.rglob("*") if f.is_file())
+    try:
+        for p in inputs:
+            if p == "-":
+                return None
+            path = Path(p)
+            if path.is_file():
+                total += path.stat().st_size
+            elif path.is_dir():
+                total += sum(f.stat().st_size for f in path.rglob("*") if f.is_file())
+    except OSError:
+        return None
     return total

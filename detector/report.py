@@ -27,8 +27,13 @@ def _table(rows: list[tuple[str, dict]], first: str) -> str:
 
 def evaluate_command(datasets: list[Path], *, as_json: bool, cv: int | None, do_sweep: bool,
                      plot: Path | None, errors: Path | None, threshold: float | None,
-                     model: Path | None, trust: bool, echo: Echo) -> dict:
-    """Score each dataset (with the model, or by cross-validation) and print the metrics."""
+                     model: Path | None, trust: bool, echo: Echo,
+                     show_docs: str | None = None) -> dict:
+    """Score each dataset (with the model, or by cross-validation) and print the metrics.
+
+    ``show_docs``: also print every paragraph decision of the documents whose id starts with
+    it (with ``cv``, the decisions of models that never saw those documents' site).
+    """
     from . import load
 
     out: dict = {}
@@ -50,6 +55,9 @@ def evaluate_command(datasets: list[Path], *, as_json: bool, cv: int | None, do_
         out[str(path)] = res
         all_docs += docs
         all_probs += probs
+    if show_docs:
+        _show_documents(all_docs, all_probs, show_docs, next(iter(out.values()))["threshold"],
+                        echo)
     if errors:
         _write_errors(errors, all_docs, all_probs, next(iter(out.values()))["threshold"])
     if plot:
@@ -68,6 +76,19 @@ def evaluate_command(datasets: list[Path], *, as_json: bool, cv: int | None, do_
             echo(_table([(f"threshold {r['threshold']:.2f}", r) for r in res["sweep"]], "sweep"))
         echo("")
     return out
+
+
+def _show_documents(docs, probs, prefix: str, threshold: float, echo: Echo) -> None:
+    for d, p in zip(docs, probs):
+        if not d.id.startswith(prefix):
+            continue
+        wrong = sum(int(lab) != int(pr >= threshold) for lab, pr in zip(d.labels, p) if lab >= 0)
+        echo(f"-- {d.id}: {len(d.texts)} paragraphs, {wrong} decided against the label")
+        for lab, pr, text in zip(d.labels, p, d.texts):
+            verdict = "REMOVE" if pr >= threshold else "keep  "
+            gold = {1: "boilerplate", 0: "content", -1: "ambiguous"}[int(lab)]
+            mark = "  " if lab < 0 or int(lab) == int(pr >= threshold) else "!!"
+            echo(f"{mark} {pr:5.3f} {verdict} [{gold:<11}] {' '.join(text.split())[:80]}")
 
 
 def _write_errors(path: Path, docs, probs, threshold: float) -> None:

@@ -17,7 +17,6 @@ BLANK_CHARS = " \t\n\r\x0b\x0c\x1c\x1d\x1e\x1f\x85\xa0\u1680\u2000\u2001\u2002\u
     "\u2006\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000\ufeff\u200b\u200c\u200d\u2060"
 _LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n|$)")
 _BULLET = re.compile(r"^(?:[-*•·▪►▶◦‣–—+]|\d{1,3}[.)]|[a-z][.)])\s")
-_SPACE_RUN = re.compile(r"\s+")
 
 # Hard-wrap detection: a block whose longest line is this wide is treated as wrapped prose.
 MIN_WRAP_WIDTH = 40
@@ -121,4 +120,4 @@ def segment(text: str) -> list[Span]:
 
 def normalize_paragraph(raw: str) -> str:
     """The paragraph text the model sees: whitespace runs (wrapped line ends too) become one space."""
-    return _SPACE_RUN.sub(" ", raw).strip(BLANK_CHARS)
+    return " ".join(raw.split()).strip(BLANK_CHARS)

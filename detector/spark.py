@@ -18,7 +18,8 @@ reader; the output is gzipped JSON lines, one ``part-*.json.gz`` per partition):
 Every input field is kept; ``--output-field`` (default ``clean_text``) is added, and
 ``--with-removed`` / ``--with-scores`` add ``removed_paragraphs`` (texts of the removed
 paragraphs) and ``paragraph_scores`` (P(boilerplate) of every paragraph). A null or missing
-text gives nulls.
+text gives nulls. Spark writes U+2028/U+2029 unescaped inside strings, so read the output by
+splitting on "\\n" (as JSON-lines readers and ``for line in file`` do), not ``str.splitlines()``.
 
 Requirements: ``pip install 'detector[spark]'`` on the driver AND in the Python the executors
 run (``PYSPARK_PYTHON``); the executors import ``detector`` to load the model. Only the model's
@@ -113,7 +114,8 @@ def _clean_series(texts: "pd.Series", det: "Detector", batch_size: int, with_sco
         columns[_SCORES] = scores
     if with_removed:
         columns[_REMOVED] = removed
-    return pd.DataFrame(columns, index=texts.index)
+    # object dtype keeps None as None (pandas 3 would infer its "str" dtype, with NaN for nulls).
+    return pd.DataFrame({k: pd.Series(v, index=texts.index, dtype=object) for k, v in columns.items()})
 
 
 def _make_udf(model_path: str | None, threshold: float | None, batch_size: int,

@@ -22,9 +22,10 @@ __all__ = ["normalize_text", "TOKEN_PATTERN", "WordTfidf", "CharHashTfidf"]
 _CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uac00-\ud7af"
 # Words are \w runs, except that CJK characters stand alone (so bigrams are character pairs);
 # punctuation runs ("?!", "...", "©", "»") are tokens too, as they carry much of the signal.
-TOKEN_PATTERN = rf"[{_CJK}]|[^\W{_CJK}]+|[^\w\s]+"
+TOKEN_PATTERN = rf"(?:(?=\w)[{_CJK}])|[^\W{_CJK}]+|[^\w\s]+"
+_TOKEN = re.compile(TOKEN_PATTERN)
 _FAST_TOKEN = re.compile(r"\w+|[^\w\s]+")
-_CJK_CHAR = re.compile(f"([{_CJK}])")
+_CJK_CHAR = re.compile(f"[{_CJK}]")
 _DIGIT = re.compile("[1-9\uff10-\uff19]")
 _SEP = "\x01"  # paragraph separator inside a joined batch; a token of its own
 
@@ -41,13 +42,11 @@ def normalize_text(text: str) -> str:
 def tokenize_batch(texts: list[str]) -> tuple[list[str], np.ndarray]:
     """Tokens of all ``texts`` (as ``TOKEN_PATTERN`` gives them) and the paragraph of each token.
 
-    One regex pass over the joined batch instead of one call per paragraph; CJK characters are
-    spaced apart first so the simpler pattern splits them as ``TOKEN_PATTERN`` does.
+    One regex pass over the joined batch instead of one call per paragraph.
     """
     joined = _DIGIT.sub("0", f" {_SEP} ".join(map(normalize_text_nodigits, texts)))
-    if _CJK_CHAR.search(joined):
-        joined = _CJK_CHAR.sub(r" \1 ", joined)
-    toks = _FAST_TOKEN.findall(joined)
+    # The full pattern is slower; only batches with CJK text need it.
+    toks = (_TOKEN if _CJK_CHAR.search(joined) else _FAST_TOKEN).findall(joined)
     seps = np.fromiter(map(_SEP.__eq__, toks), dtype=bool, count=len(toks))
     return toks, np.cumsum(seps) - seps  # separators get no feature: they are not in the vocabulary
 
@@ -124,8 +123,11 @@ class WordTfidf:
         return len(self.terms_)
 
     def transform(self, texts: list[str]) -> sp.csr_matrix:
-        n = len(texts)
         toks, row = tokenize_batch(texts)
+        return self.transform_tokens(toks, row, len(texts))
+
+    def transform_tokens(self, toks: list[str], row: np.ndarray, n: int) -> sp.csr_matrix:
+        """Transform from ``tokenize_batch`` output (shared with other text features)."""
         n_tok = len(self._tokens)
         tid = np.fromiter(map(self._tokens.get, toks, repeat(n_tok)), dtype=np.int64,
                           count=len(toks))

@@ -1,0 +1,186 @@
+"""Text vectorisers: the numpy word TF-IDF against scikit-learn, and the hashed char TF-IDF."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from sklearn.feature_extraction.text import TfidfVectorizer
+
+from detector.textvec import TOKEN_PATTERN, CharHashTfidf, WordTfidf, normalize_text
+
+CORPUS = [
+    "Read more here... Alibaba: Buy or sell?!",
+    "Read more here... Nvidia: Buy or sell?!",
+    "Sign up for our newsletter — daily headlines, free to your inbox!",
+    "Sign up for our newsletter today",
+    "Die Aktie stieg am 23. September um 4,5 % – mehr lesen »",
+    "Die Aktie fiel am 12. Oktober um 3,1 % – mehr lesen »",
+    "Straße, Größe, Übermut: ÄÖÜ äöü ß",
+    "阿里巴巴公布了第一季度财报，云计算收入增长26%。",
+    "阿里巴巴的云计算业务继续增长。",
+    "アリババは決算を発表しました。詳しくはこちら",
+    "アリババの株価が上昇しました。詳しくはこちら",
+    "Great news 😀😀 #stocks @user https://example.com/x?y=1",
+    "Great news 🚀 #stocks",
+    "",
+    "",
+    "\x01",
+    "separator\x01inside text\x01 here",
+    "separator inside text here",
+    "Ｆｕｌｌｗｉｄｔｈ １２３ digits ٣٤٥ and 12 34",
+    "Ｆｕｌｌｗｉｄｔｈ ９９ digits",
+    "under_score snake_case words_1",
+    "under_score other_case",
+    "© 2025 Example Corp. All rights reserved.",
+    "© 2024 Example Corp. All rights reserved.",
+    "Пресс-релиз: компания сообщила о росте выручки",
+    "Пресс-релиз компании",
+]
+OTHER = [
+    "", "\x01", "\x01\x01", "Read more here!!! Buy or sell?", "newsletter\x01newsletter",
+    "阿里巴巴云计算 growth 26% 😀", "アリババ 詳しくはこちら。", "Die Aktie stieg – mehr lesen »",
+    "brand new words nobody saw", "  \t \xa0 ", "Ｆｕｌｌｗｉｄｔｈ 555", "© 1999 Example Corp.",
+    "ÄÖÜ straße", "Пресс-релиз", "under_score", "#stocks 🚀🚀 https://example.com",
+]
+
+
+def sklearn_vec(min_df: int = 2) -> TfidfVectorizer:
+    return TfidfVectorizer(preprocessor=normalize_text, token_pattern=TOKEN_PATTERN, ngram_range=(1, 2),
+                           sublinear_tf=True, min_df=min_df)
+
+
+def assert_same_as_sklearn(fit_texts, texts, min_df=2):
+    ours = WordTfidf(min_df=min_df).fit(fit_texts)
+    ref = sklearn_vec(min_df).fit(fit_texts)
+    assert ours.terms_ == sorted(ref.vocabulary_, key=ref.vocabulary_.get)
+    got, want = ours.transform(texts), ref.transform(texts)
+    assert got.shape == want.shape == (len(texts), len(ref.vocabulary_))
+    np.testing.assert_allclose(got.toarray(), want.toarray(), rtol=0, atol=1e-6)
+
+
+def test_word_tfidf_matches_sklearn_on_mixed_text():
+    assert_same_as_sklearn(CORPUS, OTHER)
+    assert_same_as_sklearn(CORPUS, CORPUS)
+
+
+def test_word_tfidf_matches_sklearn_min_df_1():
+    assert_same_as_sklearn(CORPUS, OTHER + CORPUS, min_df=1)
+
+
+def test_word_tfidf_vocabulary_is_not_trivial():
+    ours = WordTfidf().fit(CORPUS)
+    assert "read more" in ours.terms_ and "newsletter" in ours.terms_
+    assert "阿 里" in ours.terms_  # CJK characters are single tokens; bigrams are pairs
+    assert "\x01" not in " ".join(ours.terms_)
+    row = ours.transform(["Read more here..."])
+    assert row.nnz > 0
+    assert ours.transform([]).shape == (0, ours.n_features)
+
+
+def test_word_tfidf_separator_never_joins_paragraphs():
+    ours = WordTfidf(min_df=1).fit(["alpha beta", "beta gamma"])
+    m = ours.transform(["alpha", "beta"])
+    assert m[0, ours.terms_.index("alpha beta")] == 0
+    assert m[1, ours.terms_.index("alpha beta")] == 0
+
+
+@pytest.mark.xfail(strict=True, reason="textvec.tokenize_batch spaces out every CJK-range character, but "
+                   "TOKEN_PATTERN's [^\\w\\s]+ keeps a CJK-range punctuation char (e.g. '・' U+30FB) glued "
+                   "to preceding punctuation ('「・', '(・'); WordTfidf.transform then differs from sklearn")
+def test_word_tfidf_matches_sklearn_cjk_punctuation_after_punctuation():
+    fit_texts = ["「・テスト」 yes", "「・テスト」 no", "(・x) a", "(・x) b"]
+    assert_same_as_sklearn(fit_texts, ["「・テスト」", "(・x)"], min_df=1)
+
+
+_WORDS = st.sampled_from([
+    "read", "more", "here", "Buy", "SELL", "?!", "...", "»", "–", "—", "©", "2025", "１２", "阿里", "巴巴",
+    "アリババ", "詳しく", "😀", "🚀", "#tag", "@user", "straße", "ÄÖÜ", "пресс", "\x01", "_", "a_b",
+    "https://x.y/z", "İstanbul", "ΣΟΦΟΣ", "e\u0301", "\xa0", "\t",
+])
+_DOCS = st.lists(_WORDS, max_size=12).map(" ".join)
+
+
+@settings(deadline=None, max_examples=60)
+@given(st.lists(_DOCS, min_size=2, max_size=12), st.lists(_DOCS, min_size=1, max_size=6))
+def test_word_tfidf_matches_sklearn_property(fit_texts, texts):
+    try:
+        sklearn_vec(2).fit(fit_texts)
+    except ValueError:  # empty vocabulary: nothing to compare
+        return
+    assert_same_as_sklearn(fit_texts, texts)
+
+
+# --------------------------------------------------------------------------- char hashes
+
+
+@pytest.fixture(scope="module")
+def char():
+    return CharHashTfidf(n_features=2**14).fit(CORPUS)
+
+
+def _stored_row_norms(m: sp.csr_matrix) -> np.ndarray:
+    """sqrt of the sum of squares of each row's stored entries (duplicates counted apart)."""
+    sq = np.asarray(m.data, dtype=np.float64) ** 2
+    rows = np.repeat(np.arange(m.shape[0]), np.diff(m.indptr))
+    return np.sqrt(np.bincount(rows, weights=sq, minlength=m.shape[0]))
+
+
+def test_char_tfidf_rows_unit_length_as_stored(char):
+    m = char.transform(OTHER + CORPUS)
+    norms = _stored_row_norms(m)
+    empty = np.diff(m.indptr) == 0
+    np.testing.assert_allclose(norms[~empty], 1.0, atol=1e-5)
+    assert np.flatnonzero(empty).tolist() == [i for i, t in enumerate(OTHER + CORPUS) if t == ""]
+    assert np.all(norms[empty] == 0)
+    assert m.shape == (len(OTHER) + len(CORPUS), 2**14)
+    assert char.transform([""]).nnz == 0
+
+
+@pytest.mark.xfail(strict=True, reason="textvec.CharHashTfidf.transform normalises without merging repeated "
+                   "n-grams (documented shortcut), so a row with repeated n-grams ('aaaaaa') is not "
+                   "L2-normalised as a vector")
+def test_char_tfidf_rows_are_l2_normalised(char):
+    m = char.transform(["aaaaaaa", "Buy or sell? Buy or sell?", "abc", ""])
+    norms = np.linalg.norm(m.toarray(), axis=1)
+    np.testing.assert_allclose(norms, [1.0, 1.0, 1.0, 0.0], atol=1e-5)
+
+
+_CHAR_TEXT = st.text(
+    alphabet=st.one_of(st.sampled_from(list("aA1 \x00\x01\n\t.ΣσςİßÄ阿😀")), st.characters(codec="utf-8")),
+    max_size=200,
+)
+
+
+@settings(deadline=None, max_examples=60)
+@given(st.lists(_CHAR_TEXT, max_size=8))
+def test_char_tfidf_is_batch_independent(texts):
+    char = CharHashTfidf(n_features=2**12).fit(CORPUS)
+    batch = char.transform(texts)
+    assert batch.shape == (len(texts), 2**12)
+    for i, t in enumerate(texts):
+        single = char.transform([t])
+        np.testing.assert_array_equal(batch[i].toarray(), single.toarray())
+    if texts:
+        norms = _stored_row_norms(batch)
+        assert np.all((np.abs(norms - 1) < 1e-5) | (norms == 0))
+
+
+def test_char_tfidf_caps_paragraph_length(char):
+    long = "x" * 40 + "boilerplate " * 100
+    m1, m2 = char.transform([long]), char.transform([long[: char.max_chars]])
+    np.testing.assert_array_equal(m1.toarray(), m2.toarray())
+
+
+def test_char_tfidf_digits_are_folded(char):
+    a, b = char.transform(["Sep 23 2025"]), char.transform(["Sep 04 1999"])
+    np.testing.assert_array_equal(a.toarray(), b.toarray())
+    assert char.transform(["Sep 23"]).toarray().tolist() != char.transform(["Sep xy"]).toarray().tolist()
+
+
+def test_normalize_text():
+    assert normalize_text("Sep 23, ＡＢ１２") == "sep 00, ａｂ00"
+    assert normalize_text("a\x01b") == "a b"
+    assert normalize_text("0") == "0"
