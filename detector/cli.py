@@ -92,7 +92,8 @@ def _run(fn, *args, **kwargs):
     finally:
         if handlers is not None:
             for sig, handler in handlers.items():
-                signal.signal(sig, handler)
+                if handler is not None:  # None: set outside Python, cannot be restored
+                    signal.signal(sig, handler)
 
 
 def _one_line(message: str) -> str:
@@ -265,6 +266,8 @@ def evaluate(
     do_sweep: Annotated[bool, typer.Option("--sweep", help="Content loss vs residue across thresholds.")] = False,
     plot: Annotated[Optional[Path], typer.Option("--plot", help="Write a precision-recall / loss-residue PNG (needs matplotlib).")] = None,
     errors: Annotated[Optional[Path], typer.Option("--errors", help="Write false removals and misses as JSONL.")] = None,
+    show_docs: Annotated[Optional[str], typer.Option("--show-docs", help="Print every decision for documents whose id starts with this (with --cv: by models that never saw them).")] = None,
+    record: Annotated[bool, typer.Option("--record", help="Store the metrics and this command in the model card.")] = False,
     threshold: ThresholdOpt = None,
     model: ModelOpt = None,
     trust_model: TrustOpt = False,
@@ -276,11 +279,15 @@ def evaluate(
       detector evaluate ../shared/data/dev-residue.jsonl
       detector evaluate labels/*.jsonl --cv 5
       detector evaluate dev.jsonl --sweep --plot pr.png --errors errors.jsonl
+      detector evaluate labels/ --cv 5 --show-docs seed-   # leave-the-seed's-site-out decisions
     """
     from .report import evaluate_command
 
+    if record and cv:
+        _fail(EXIT_USAGE, "--record stores the model's own metrics; it does not go with --cv")
     _run(evaluate_command, datasets, as_json=as_json, cv=cv, do_sweep=do_sweep, plot=plot,
-         errors=errors, threshold=threshold, model=model, trust=trust_model, echo=typer.echo)
+         errors=errors, threshold=threshold, model=model, trust=trust_model, echo=typer.echo,
+         show_docs=show_docs, record=record)
 
 
 @app.command()

@@ -110,21 +110,32 @@ def choose_threshold(docs: list[Document], probs: list[np.ndarray],
     return best
 
 
-def cross_val_scores(docs: list[Document], k: int = 5, params=None,
-                     progress=None) -> list[np.ndarray]:
-    """Out-of-fold P(boilerplate) for every document, folds grouped by site."""
-    from sklearn.model_selection import GroupKFold
-
+def _fold(docs: list[Document], tr, te, groups: list[str], params) -> list[np.ndarray]:
     from .model import BoilerplateModel
+
+    model = BoilerplateModel(params).fit([docs[j].texts for j in tr], [docs[j].labels for j in tr],
+                                         [groups[j] for j in tr])
+    return model.predict_proba([docs[j].texts for j in te])
+
+
+def cross_val_scores(docs: list[Document], k: int = 5, params=None, progress=None,
+                     n_jobs: int = -1) -> list[np.ndarray]:
+    """Out-of-fold P(boilerplate) for every document, folds grouped by site.
+
+    Folds run in parallel (joblib, ``n_jobs`` processes; -1: all cores); results do not depend
+    on ``n_jobs``.
+    """
+    from joblib import Parallel, delayed
+    from sklearn.model_selection import GroupKFold
 
     groups = [d.group for d in docs]
     probs: list[np.ndarray | None] = [None] * len(docs)
-    folds = GroupKFold(n_splits=min(k, len(set(groups))))
-    for i, (tr, te) in enumerate(folds.split(np.zeros(len(docs)), groups=groups)):
-        model = BoilerplateModel(params).fit([docs[j].texts for j in tr],
-                                             [docs[j].labels for j in tr],
-                                             [groups[j] for j in tr])
-        for j, p in zip(te, model.predict_proba([docs[j].texts for j in te])):
+    splits = list(GroupKFold(n_splits=min(k, len(set(groups)))).split(
+        np.zeros(len(docs)), groups=groups))
+    results = Parallel(n_jobs=n_jobs, return_as="generator")(
+        delayed(_fold)(docs, tr, te, groups, params) for tr, te in splits)
+    for i, ((_, te), fold_probs) in enumerate(zip(splits, results)):
+        for j, p in zip(te, fold_probs):
             probs[j] = p
         if progress:
             progress(i + 1)

@@ -16,6 +16,7 @@ import os
 import re
 import sys
 import tempfile
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -263,8 +264,20 @@ def read_source_bytes(source: TextSource) -> bytes:
         raise InputError(f"{source.name}: permission denied") from None
     except IsADirectoryError:
         raise InputError(f"{source.name}: is a directory, expected a file") from None
-    except (OSError, EOFError) as exc:  # truncated or corrupt .gz / .zst
+    except _stream_errors() as exc:  # truncated or corrupt .gz / .zst
         raise InputError(f"{source.name}: cannot read: {_reason(exc)}") from None
+
+
+def _stream_errors() -> tuple[type[BaseException], ...]:
+    """What reading a (compressed) stream raises on damaged data or I/O failure."""
+    errors: tuple[type[BaseException], ...] = (OSError, EOFError, zlib.error)
+    try:
+        import zstandard
+
+        errors += (zstandard.ZstdError,)
+    except ImportError:  # pragma: no cover - a dependency, but .zst is optional at run time
+        pass
+    return errors
 
 
 def _reason(exc: BaseException) -> str:
@@ -388,7 +401,7 @@ def _lines(fh: IO[bytes], name: str) -> Iterator[bytes]:
     try:
         reader = fh if isinstance(fh, io.BufferedIOBase) else io.BufferedReader(fh)  # type: ignore
         yield from reader
-    except (OSError, EOFError) as exc:  # truncated or corrupt .gz / .zst, I/O errors
+    except _stream_errors() as exc:  # truncated or corrupt .gz / .zst, I/O errors
         raise InputError(f"{name}: cannot read: {_reason(exc)}") from None
 
 

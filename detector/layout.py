@@ -119,7 +119,7 @@ def _self_features(texts: list[str]) -> np.ndarray:
     bounds = np.concatenate([[0], np.cumsum(lengths + 1)])  # +1: the "\n" joiner
     starts, ends = bounds[:-1], bounds[:-1] + lengths
     joined = "\n".join(texts) + "\n"
-    cps = np.frombuffer(joined.encode("utf-32-le"), dtype=np.uint32)
+    cps = np.frombuffer(joined.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
     table, flag_table = _tables()
     clipped = np.minimum(cps, 0xFFFF)
     cls, flags = table[clipped], flag_table[clipped]

@@ -55,7 +55,7 @@ class Params:
     char_weight: float = 0.7
     layout_weight: float = 0.5
     min_df: int = 2
-    inner_folds: int = 4
+    inner_folds: int = 3
     content_weight: float = 1.0
     extra: dict = field(default_factory=dict)
 

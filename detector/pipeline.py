@@ -78,7 +78,7 @@ class _Item:
     encoding: str = "utf-8"
     record: Record | None = None
     passthrough: bool = False  # bad record kept unchanged
-    drop: bool = False  # bad record skipped
+    drop: bool = False  # nothing to write: a skipped bad record, or the stand-in of an empty JSONL
 
 
 class _Sink:
@@ -158,6 +158,21 @@ class _Plan:
                                      f"overwrite inputs")
 
 
+def _check_report(report: Path | None, in_paths: list[Path], output: str | None) -> None:
+    """The report must not replace an input or the output."""
+    if report is None:
+        return
+    rep = Path(report).resolve()
+    if rep.is_dir():
+        raise UsageError(f"--report {report}: is a directory; give a file path")
+    clashes = [(p, "an input") for p in in_paths]
+    if output not in (None, "-"):
+        clashes.append((Path(output).resolve(), "the output"))
+    for p, what in clashes:
+        if rep == p or (rep.exists() and p.exists() and os.path.samefile(rep, p)):
+            raise UsageError(f"--report {report}: would overwrite {what}")
+
+
 def _plan_outputs(inputs: list[str], output: str | None, opts: CleanOptions) -> _Plan:
     """Check the request before anything is read or written and decide where outputs go."""
     if opts.removed_key is not None and opts.removed_key == opts.field:
@@ -170,10 +185,13 @@ def _plan_outputs(inputs: list[str], output: str | None, opts: CleanOptions) -> 
         if "-" in inputs:
             raise UsageError("--in-place cannot rewrite standard input")
         check_inputs(inputs)
+        _check_report(opts.report, [Path(p).resolve() for p in inputs], None)
         return _Plan("in-place", None)
     check_inputs(inputs)
-    many = len(inputs) > 1 or any(Path(p).is_dir() for p in inputs if p != "-")
     in_paths = [Path(p).resolve() for p in inputs if p != "-"]
+    _check_report(opts.report, in_paths, output)
+    many = (len(inputs) > 1 or any(p.is_dir() for p in in_paths)
+            or (output is not None and output.endswith(("/", os.sep))))  # `-o out/`: a directory
     if output is None or output == "-":
         return _Plan("stdout", None)
     out = Path(output).resolve()

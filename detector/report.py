@@ -28,7 +28,7 @@ def _table(rows: list[tuple[str, dict]], first: str) -> str:
 def evaluate_command(datasets: list[Path], *, as_json: bool, cv: int | None, do_sweep: bool,
                      plot: Path | None, errors: Path | None, threshold: float | None,
                      model: Path | None, trust: bool, echo: Echo,
-                     show_docs: str | None = None) -> dict:
+                     show_docs: str | None = None, record: bool = False) -> dict:
     """Score each dataset (with the model, or by cross-validation) and print the metrics.
 
     ``show_docs``: also print every paragraph decision of the documents whose id starts with
@@ -55,6 +55,15 @@ def evaluate_command(datasets: list[Path], *, as_json: bool, cv: int | None, do_
         out[str(path)] = res
         all_docs += docs
         all_probs += probs
+    if record and det is not None and det.path is not None:
+        import shlex
+        import sys
+
+        from .train import record_evaluation
+
+        command = "detector " + " ".join(shlex.quote(a) for a in sys.argv[1:])
+        for name, res in out.items():
+            record_evaluation(det.path, Path(name).name, command, res)
     if show_docs:
         _show_documents(all_docs, all_probs, show_docs, next(iter(out.values()))["threshold"],
                         echo)

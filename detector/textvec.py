@@ -171,7 +171,7 @@ class CharHashTfidf:
         cap = self.max_chars
         pieces = [t[:cap].replace("\x00", " ") for t in texts]
         joined = " " + " \x00 ".join(pieces).lower() + " "
-        cps = np.frombuffer(joined.encode("utf-32-le"), dtype=np.uint32).copy()
+        cps = np.frombuffer(joined.encode("utf-32-le", "surrogatepass"), dtype=np.uint32).copy()
         cps[(cps >= 0x31) & (cps <= 0x39)] = 0x30  # digits -> 0, as normalize_text does
         nul = cps == 0
         row_at = np.cumsum(nul)

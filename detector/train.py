@@ -145,3 +145,16 @@ def render_card(card: dict) -> str:
                   f"| {m['precision']} | {m['recall']} | {m['f1']} | {m['content_loss']} | "
                   f"{m['residue']} |", ""]
     return "\n".join(lines)
+
+
+def record_evaluation(model_path: str | Path, title: str, command: str, result: dict) -> None:
+    """Add (or replace) an evaluation block in the model card of ``model_path``."""
+    from . import card_path
+
+    path = card_path(model_path)
+    card = json.loads(path.read_text(encoding="utf-8"))
+    card.setdefault("evaluations", {})[title] = {
+        "command": command, "metrics": result["metrics"], "threshold": result["threshold"],
+        "documents": result["documents"],
+    }
+    write_card(model_path, card)

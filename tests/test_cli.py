@@ -532,6 +532,27 @@ def test_unreadable_file(cli, seeds_dir, tmp_path):
         src.chmod(0o644)
 
 
+def test_unreadable_file_as_the_os_reports_it(cli, seeds_dir, tmp_path, monkeypatch):
+    """The same as above where it cannot be staged for real (root): open() refuses the file."""
+    import detector.io
+
+    real = detector.io.open_read
+    locked = {tmp_path / "secret.txt", tmp_path / "secret.jsonl"}
+
+    def open_read(path):
+        if Path(path) in locked:
+            raise PermissionError(13, "Permission denied", str(path))
+        return real(path)
+
+    monkeypatch.setattr(detector.io, "open_read", open_read)
+    for path in locked:
+        shutil.copyfile(seeds_dir / MIXED, path)
+        out = tmp_path / "o"
+        assert_error(cli("clean", path, "-o", out), 1, f"{path}: permission denied")
+        assert not out.exists()
+    assert_error(cli("score", tmp_path / "secret.txt"), 1, "secret.txt: permission denied")
+
+
 def test_output_inside_input_directory(cli, seeds_dir, tmp_path):
     src = tmp_path / "crawl"
     shutil.copytree(seeds_dir, src)
@@ -661,6 +682,40 @@ def test_interrupt_leaves_no_output(big_jsonl, tmp_path, signum):
     assert list(tmp_path.iterdir()) == []  # no output, no report, no .out.jsonl.*.tmp
 
 
+def test_closed_stdout_is_not_an_error(big_jsonl):
+    """`detector clean BIG.jsonl | head -c 100`: the reader goes away, exit 0, nothing on stderr."""
+    proc = subprocess.Popen([sys.executable, "-m", "detector", "clean", str(big_jsonl),
+                             "--workers", "2"], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        assert proc.stdout.read(100).startswith(b'{"id": "0-')
+        proc.stdout.close()
+        assert proc.wait(timeout=60) == 0
+        assert proc.stderr.read() == b""
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+
+
+def test_report_must_not_replace_input_or_output(cli, seeds_dir, tmp_path):
+    src = tmp_path / "page.txt"
+    shutil.copyfile(seeds_dir / MIXED, src)
+    before = src.read_bytes()
+    assert_error(cli("clean", src, "--report", src), 2, "--report", "would overwrite an input")
+    assert_error(cli("clean", src, "-o", tmp_path / "o.txt", "--report", tmp_path / "o.txt"), 2,
+                 "would overwrite the output")
+    assert_error(cli("clean", "--in-place", src, "--report", src), 2, "would overwrite an input")
+    assert_error(cli("clean", src, "--report", tmp_path), 2, "is a directory")
+    assert src.read_bytes() == before
+
+
+def test_output_with_trailing_slash_is_a_directory(cli, det, seeds_dir, tmp_path):
+    res = cli("clean", seeds_dir / MIXED, "-o", f"{tmp_path / 'new'}/")
+    assert_ok(res)
+    assert (tmp_path / "new" / MIXED).read_bytes() == \
+        det.clean((seeds_dir / MIXED).read_text(encoding="utf-8")).text.encode()
+
+
 # ------------------------------------------------------------------------------ 4. progress
 def test_progress_forced_on_and_off(cli, det, seeds_dir, seed_texts, tmp_path):
     expected = b"".join(det.clean(t).text.encode() for t in seed_texts.values())
@@ -683,6 +738,33 @@ def test_progress_in_subprocess(run_module, seeds_dir, tmp_path):
     assert b" docs " in res.stderr and b"MB/s" in res.stderr
     res = run_module("clean", seeds_dir, "-o", tmp_path / "q", "--quiet")
     assert res.returncode == 0 and res.stderr == b""
+
+
+def _stderr_on_a_terminal(*args) -> tuple[int, bytes]:
+    master, slave = os.openpty()
+    try:
+        proc = subprocess.run([sys.executable, "-m", "detector", *map(str, args)],
+                              stdout=subprocess.DEVNULL, stderr=slave, timeout=300)
+    finally:
+        os.close(slave)
+    data = b""
+    try:
+        while chunk := os.read(master, 65536):
+            data += chunk
+    except OSError:  # EIO: the terminal's other end is closed and everything was read
+        pass
+    finally:
+        os.close(master)
+    return proc.returncode, data
+
+
+@pytest.mark.skipif(not hasattr(os, "openpty"), reason="needs a pseudo-terminal")
+def test_progress_by_default_only_on_a_terminal(seeds_dir, tmp_path):
+    code, err = _stderr_on_a_terminal("clean", seeds_dir, "-o", tmp_path / "a")
+    assert code == 0
+    assert b" docs " in err and b"MB/s" in err and b"paragraphs removed" in err
+    code, err = _stderr_on_a_terminal("clean", seeds_dir, "-o", tmp_path / "b", "--quiet")
+    assert (code, err) == (0, b"")
 
 
 # ------------------------------------------------------------------------------ 5. fuzz

@@ -128,8 +128,6 @@ def test_second_round_trip_is_bit_identical(tiny, docs, tmp_path):
         assert np.array_equal(a, b)
 
 
-@pytest.mark.xfail(strict=True, reason="model.py save() stores coef1 and char_idf as float32, so a loaded "
-                   "model's scores differ from the in-memory model's (by ~1e-8), not identical")
 def test_round_trip_predictions_identical(tiny, docs):
     model, path = tiny
     loaded = BoilerplateModel.load(path)
