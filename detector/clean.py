@@ -35,13 +35,57 @@ class Paragraph:
     before: str = ""  # the original characters between the previous paragraph and this one
 
 
-@dataclass
 class CleanResult:
-    """Cleaned text and the account of every paragraph of the original."""
+    """Cleaned text and the account of every paragraph of the original.
 
-    text: str
-    paragraphs: list[Paragraph]
-    after: str = ""  # original characters after the last paragraph
+    Paragraph offsets, scores and decisions are kept as arrays; :attr:`paragraphs` builds the
+    :class:`Paragraph` objects on first use. Results cross process boundaries in bulk, so this
+    keeps them cheap to send back from worker processes.
+    """
+
+    __slots__ = ("text", "source", "starts", "ends", "scores", "removed_mask", "_paragraphs")
+
+    def __init__(self, text: str, source: str, starts: np.ndarray, ends: np.ndarray,
+                 scores: np.ndarray, removed_mask: np.ndarray):
+        self.text = text  # the cleaned text
+        self.source = source  # the original text
+        self.starts, self.ends = starts, ends
+        self.scores, self.removed_mask = scores, removed_mask
+        self._paragraphs: list[Paragraph] | None = None
+
+    def __getstate__(self):
+        return (self.text, self.source, self.starts, self.ends, self.scores, self.removed_mask)
+
+    def __setstate__(self, state):
+        self.__init__(*state)
+
+    def __repr__(self) -> str:
+        return (f"CleanResult({len(self.starts)} paragraphs, {self.n_removed} removed, "
+                f"{len(self.text)} chars kept)")
+
+    @property
+    def paragraphs(self) -> list[Paragraph]:
+        if self._paragraphs is None:
+            src, out, prev = self.source, [], 0
+            for s, e, p, r in zip(self.starts.tolist(), self.ends.tolist(), self.scores.tolist(),
+                                  self.removed_mask.tolist()):
+                out.append(Paragraph(src[s:e], s, e, p, r, src[prev:s]))
+                prev = e
+            self._paragraphs = out
+        return self._paragraphs
+
+    @property
+    def n_paragraphs(self) -> int:
+        return len(self.starts)
+
+    @property
+    def n_removed(self) -> int:
+        return int(self.removed_mask.sum())
+
+    @property
+    def after(self) -> str:
+        """Original characters after the last paragraph."""
+        return self.source[int(self.ends[-1]):] if len(self.ends) else self.source
 
     @property
     def removed(self) -> list[Paragraph]:
@@ -102,16 +146,14 @@ def rebuild(text: str, spans: Sequence[Span], keep: Sequence[bool]) -> str:
 def _result(text: str, spans: list[Span], probs: np.ndarray, threshold: float,
             mark: bool) -> CleanResult:
     removed = probs >= threshold
-    paragraphs = []
-    prev = 0
-    for span, p, r in zip(spans, probs.tolist(), removed.tolist()):
-        paragraphs.append(Paragraph(text[span.start:span.end], span.start, span.end, p, r,
-                                    text[prev:span.start]))
-        prev = span.end
-    after = text[prev:]
-    keep = [not r for r in removed.tolist()]
-    cleaned = _marked(text, paragraphs) if mark else rebuild(text, spans, keep)
-    return CleanResult(cleaned, paragraphs, after)
+    starts = np.fromiter((sp.start for sp in spans), dtype=np.int64, count=len(spans))
+    ends = np.fromiter((sp.end for sp in spans), dtype=np.int64, count=len(spans))
+    res = CleanResult("", text, starts, ends, np.asarray(probs, dtype=np.float64), removed)
+    if mark:
+        res.text = _marked(text, res.paragraphs)
+    else:
+        res.text = rebuild(text, spans, (~removed).tolist())
+    return res
 
 
 def _marked(text: str, paragraphs: list[Paragraph]) -> str:
@@ -188,11 +230,17 @@ class Detector:
         with worker_pool(self, n_jobs) as pool:
             pending: deque = deque()
             for batch in batches:
-                pending.append(pool.submit(batch, mark))
+                pending.append((batch, pool.submit(batch, mark)))
                 if len(pending) >= 2 * n_jobs:
-                    yield from pending.popleft().get()
+                    yield from _rejoin(*pending.popleft())
             while pending:
-                yield from pending.popleft().get()
+                yield from _rejoin(*pending.popleft())
+
+
+def _rejoin(batch: list[str], job) -> Iterator[CleanResult]:
+    """Results from a worker (without their source texts) joined to the batch they came from."""
+    for source, (text, *arrays) in zip(batch, job.get()):
+        yield CleanResult(text, source, *arrays)
 
 
 def _batched(items: Iterable[str], size: int) -> Iterator[list[str]]:

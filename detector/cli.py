@@ -350,14 +350,15 @@ def label(
     _run(draft_command, paths, output, top=top, model=model, trust=trust_model, echo=typer.echo)
 
 
-@app.command(context_settings={"allow_extra_args": True, "ignore_unknown_options": True})
+@app.command(context_settings={"allow_extra_args": True, "ignore_unknown_options": True,
+                               "help_option_names": []})
 def bench(ctx: typer.Context) -> None:
-    """Throughput benchmark against jusText and C4 line rules (options: see --help of detector.bench).
+    """Throughput benchmark (API and CLI, 1..N workers) against jusText and C4 line rules.
 
     \b
     Examples:
       detector bench --size-mb 200 --workers 1 2
-      detector bench --corpus corpus.jsonl --json
+      detector bench --corpus corpus.jsonl --json results.json
     """
     from .bench import main as bench_main
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter, defaultdict
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -39,6 +40,7 @@ class Document:
     lang: str | None = None
     site: str | None = None
     source: str = ""
+    origin: str = ""  # "file:line" it was read from
 
     @property
     def group(self) -> str:
@@ -78,12 +80,11 @@ def _parse(record: object, where: str) -> Document:
     return Document(id=str(record.get("id", where)), texts=texts,
                     labels=np.asarray(labels, dtype=np.int64), kinds=kinds,
                     lang=record.get("lang"), site=record.get("site"),
-                    source=str(record.get("source", "")))
+                    source=str(record.get("source", "")), origin=where)
 
 
-def read_labelled(paths: list[str | Path]) -> list[Document]:
-    """Read labelled JSONL files (directories are searched for ``*.jsonl``)."""
-    docs = []
+def _documents(paths: list[str | Path]) -> Iterator[Document | LabelError]:
+    """Each record of the label files, parsed, or the error that names its file and line."""
     for path in _files(paths):
         with open(path, encoding="utf-8") as fh:
             for n, line in enumerate(fh, 1):
@@ -91,10 +92,20 @@ def read_labelled(paths: list[str | Path]) -> list[Document]:
                     continue
                 where = f"{path}:{n}"
                 try:
-                    record = json.loads(line)
+                    yield _parse(json.loads(line), where)
                 except json.JSONDecodeError as exc:
-                    raise LabelError(f"{where}: invalid JSON: {exc.msg}") from None
-                docs.append(_parse(record, where))
+                    yield LabelError(f"{where}: invalid JSON: {exc.msg}")
+                except LabelError as exc:
+                    yield exc
+
+
+def read_labelled(paths: list[str | Path]) -> list[Document]:
+    """Read labelled JSONL files (directories are searched for ``*.jsonl``)."""
+    docs = []
+    for item in _documents(paths):
+        if isinstance(item, LabelError):
+            raise item
+        docs.append(item)
     return docs
 
 
@@ -112,36 +123,28 @@ def check_labels(paths: list[str | Path]) -> tuple[list[str], dict]:
     ids: Counter = Counter()
     seen: dict[str, list[tuple[str, str, int]]] = defaultdict(list)
     summary: dict = {"documents": 0, "labels": Counter(), "kinds": Counter(), "langs": Counter()}
-    for path in _files(paths):
-        with open(path, encoding="utf-8") as fh:
-            for n, line in enumerate(fh, 1):
-                if not line.strip():
-                    continue
-                where = f"{path}:{n}"
-                try:
-                    doc = _parse(json.loads(line), where)
-                except (json.JSONDecodeError, LabelError) as exc:
-                    problems.append(str(exc) if isinstance(exc, LabelError)
-                                    else f"{where}: invalid JSON: {exc.msg}")
-                    continue
-                ids[doc.id] += 1
-                summary["documents"] += 1
-                summary["langs"][doc.lang or "?"] += 1
-                for i, (text, lab, kind) in enumerate(zip(doc.texts, doc.labels, doc.kinds)):
-                    summary["labels"][int(lab)] += 1
-                    if lab == 1:
-                        summary["kinds"][kind or "?"] += 1
-                        if kind not in BOILERPLATE_KINDS:
-                            problems.append(f"{where}: paragraph {i}: boilerplate kind {kind!r} "
-                                            f"is not a known kind")
-                    elif lab == 0 and kind is not None and kind not in CONTENT_KINDS:
-                        problems.append(f"{where}: paragraph {i}: unknown content kind {kind!r}")
-                    elif lab == -1 and kind is not None and kind not in AMBIGUOUS_KINDS:
-                        problems.append(f"{where}: paragraph {i}: unknown ambiguous kind {kind!r}")
-                    if not text.strip():
-                        problems.append(f"{where}: paragraph {i}: empty text")
-                    if len(text) >= 60:
-                        seen[text].append((doc.id, doc.site or doc.id, int(lab)))
+    for doc in _documents(paths):
+        if isinstance(doc, LabelError):
+            problems.append(str(doc))
+            continue
+        ids[doc.id] += 1
+        summary["documents"] += 1
+        summary["langs"][doc.lang or "?"] += 1
+        for i, (text, lab, kind) in enumerate(zip(doc.texts, doc.labels, doc.kinds)):
+            summary["labels"][int(lab)] += 1
+            if lab == 1:
+                summary["kinds"][kind or "?"] += 1
+                if kind not in BOILERPLATE_KINDS:
+                    problems.append(f"{doc.origin}: paragraph {i}: boilerplate kind {kind!r} "
+                                    f"is not a known kind")
+            elif lab == 0 and kind is not None and kind not in CONTENT_KINDS:
+                problems.append(f"{doc.origin}: paragraph {i}: unknown content kind {kind!r}")
+            elif lab == -1 and kind is not None and kind not in AMBIGUOUS_KINDS:
+                problems.append(f"{doc.origin}: paragraph {i}: unknown ambiguous kind {kind!r}")
+            if not text.strip():
+                problems.append(f"{doc.origin}: paragraph {i}: empty text")
+            if len(text) >= 60:
+                seen[text].append((doc.id, doc.site or doc.id, int(lab)))
     problems += [f"duplicate document id {i!r} ({c} times)" for i, c in ids.items() if c > 1]
     for text, where in seen.items():
         docs = sorted({d for d, _, _ in where})

@@ -24,7 +24,9 @@ def _init(detector) -> None:
 
 
 def _clean(batch: list[str], mark: bool):
-    return _DETECTOR.clean_batch(batch, mark)
+    """Clean ``batch``; the source texts are not sent back (the parent has them)."""
+    return [r.__getstate__()[:1] + r.__getstate__()[2:]
+            for r in _DETECTOR.clean_batch(batch, mark)]
 
 
 def _score(docs: list[list[str]]):

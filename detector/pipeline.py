@@ -337,8 +337,8 @@ def clean_paths(inputs: list[str], output: str | None, detector: Detector,
             if item.passthrough:
                 continue
             summary.documents += 1
-            summary.paragraphs += len(res.paragraphs)
-            summary.removed += len(res.removed)
+            summary.paragraphs += res.n_paragraphs
+            summary.removed += res.n_removed
             if report_fh:
                 for row in res.report(doc_id):
                     report_fh.write(json.dumps(row, ensure_ascii=False) + "\n")

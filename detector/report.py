@@ -8,7 +8,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .evaluate import by_group, cross_val_scores, metrics, sweep
+from .evaluate import by_group, choose_threshold, cross_val_scores, metrics, sweep
 from .io import InputError, atomic_write_text, iter_sources, read_text_source
 from .labels import check_labels, read_labelled
 
@@ -45,7 +45,12 @@ def evaluate_command(datasets: list[Path], *, as_json: bool, cv: int | None, do_
             probs = cross_val_scores(docs, cv)
         else:
             probs = det.model.predict_proba([[" ".join(t.split()) for t in d.texts] for d in docs])
-        th = threshold if threshold is not None else (det.threshold if det else 0.5)
+        if threshold is not None:
+            th = threshold
+        elif det is not None:
+            th = det.threshold
+        else:  # cross-validation: pick the threshold as training does (content loss <= 1 %)
+            th = choose_threshold(docs, probs)
         res = {"threshold": th, "documents": len(docs),
                "metrics": metrics(docs, probs, th).as_dict(),
                "per_language": by_group(docs, probs, th, "lang"),

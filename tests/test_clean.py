@@ -71,8 +71,6 @@ def test_seed_000_ad_block_removed(det):
     assert res.text.endswith("global ambitions.")
 
 
-@pytest.mark.xfail(strict=False, reason="shipped model scores the mid-article ad teaser 'Should investors "
-                   "sell immediately? ...' below its threshold (0.63 < 0.75); model is being retrained")
 def test_seed_000_teaser_question_removed(det):
     res = det.clean(read_seed("000"))
     assert TEASER_000 in removed_texts(res)
