@@ -55,13 +55,28 @@ class TextFeatures:
         return (self.word.n_features + (self.char.n_features if self.use_chars else 0)
                 + len(self.DENSE_NAMES))
 
-    def transform(self, texts: list[str]) -> sp.csr_matrix:
+    def _blocks(self, texts: list[str]) -> list:
         toks, row = tokenize_batch(texts)
         blocks = [self.word.transform_tokens(toks, row, len(texts))]
         if self.use_chars:
             blocks.append(self.char.transform(texts) * self.char_weight)
-        blocks.append(sp.csr_matrix(self._stopword_density(toks, row, len(texts))))
+        blocks.append(self._stopword_density(toks, row, len(texts)))
+        return blocks
+
+    def transform(self, texts: list[str]) -> sp.csr_matrix:
+        blocks = self._blocks(texts)
+        blocks[-1] = sp.csr_matrix(blocks[-1])
         return sp.hstack(blocks, format="csr", dtype=np.float32)
+
+    def dot(self, texts: list[str], coef: np.ndarray) -> np.ndarray:
+        """``transform(texts) @ coef`` without stacking the blocks (the inference hot path)."""
+        out = np.zeros(len(texts))
+        start = 0
+        for block in self._blocks(texts):
+            width = block.shape[1]
+            out += block @ coef[start:start + width]
+            start += width
+        return out
 
     @staticmethod
     def _stopword_density(toks: list[str], row: np.ndarray, n: int) -> np.ndarray:

@@ -144,7 +144,7 @@ class BoilerplateModel:
         """Text part of the stage-1 margin; cached by paragraph text (boilerplate repeats)."""
         n_text = self.text_.n_features
         if not self.cache_size:
-            return self.text_.transform(texts) @ self.coef1_[:n_text]
+            return self.text_.dot(texts, self.coef1_[:n_text])
         cache = self._cache
         out = np.empty(len(texts))
         missing: dict[str, list[int]] = {}
@@ -156,7 +156,7 @@ class BoilerplateModel:
                 out[i] = hit
         if missing:
             new = list(missing)
-            values = self.text_.transform(new) @ self.coef1_[:n_text]
+            values = self.text_.dot(new, self.coef1_[:n_text])
             if len(cache) + len(new) > self.cache_size:
                 cache.clear()
             for t, v in zip(new, values.tolist()):
