@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 import scipy.sparse as sp
 
-from .layout import LAYOUT_NAMES, doc_index, layout_features
+from .layout import LAYOUT_NAMES, doc_index
 from .stopwords import STOPWORDS
 from .textvec import CharHashTfidf, WordTfidf, tokenize_batch
 
@@ -132,11 +132,3 @@ def context_scores(margin: np.ndarray, lengths: list[int], layout: np.ndarray) -
         margin, shifted[-1], shifted[1], shifted[-2], shifted[2], shifted[-3], shifted[3],
         window_mean(2), window_mean(5), *(margin * layout[:, j] for j in _INTERACT),
     ])
-
-
-def layout_matrix(texts: list[str], lengths: list[int]) -> np.ndarray:
-    """Raw layout features (see :data:`detector.layout.LAYOUT_NAMES`)."""
-    return layout_features(texts, lengths)
-
-
-__all__ += ["layout_matrix", "LAYOUT_NAMES"]

@@ -18,14 +18,8 @@ from pathlib import Path
 import numpy as np
 import scipy.sparse as sp
 
-from .features import (
-    CONTEXT_SCORE_NAMES,
-    LAYOUT_NAMES,
-    Standardizer,
-    TextFeatures,
-    context_scores,
-    layout_matrix,
-)
+from .features import CONTEXT_SCORE_NAMES, Standardizer, TextFeatures, context_scores
+from .layout import LAYOUT_NAMES, layout_features
 
 __all__ = ["BoilerplateModel", "ModelError", "FORMAT_VERSION"]
 
@@ -76,7 +70,7 @@ class BoilerplateModel:
 
     # ----------------------------------------------------------------------------- fitting
     def _stage1_inputs(self, texts: list[str], lengths: list[int]) -> np.ndarray:
-        return self.layout_scaler_.transform(layout_matrix(texts, lengths))
+        return self.layout_scaler_.transform(layout_features(texts, lengths))
 
     @staticmethod
     def _fit_lr(x, y, c: float, weights: np.ndarray | None = None):
@@ -106,7 +100,7 @@ class BoilerplateModel:
         weights = np.where(y == CONTENT, p.content_weight * (1 + np.log1p(chars / 400)), 1.0)
 
         self.text_ = TextFeatures(p.use_chars, p.char_weight, p.min_df).fit(texts)
-        raw_layout = layout_matrix(texts, lengths)
+        raw_layout = layout_features(texts, lengths)
         self.layout_scaler_ = Standardizer().fit(raw_layout)
         dense = self.layout_scaler_.transform(raw_layout) * p.layout_weight
         x1 = sp.hstack([self.text_.transform(texts), sp.csr_matrix(dense)], format="csr")
@@ -126,7 +120,6 @@ class BoilerplateModel:
         self.coef1_ = lr1.coef_.ravel().astype(np.float64)
         self.intercept1_ = float(lr1.intercept_[0])
 
-        self.oof_ = oof  # kept for diagnostics (not saved)
         z = self._stage2_inputs(oof, dense, lengths)
         self.z_scaler_ = Standardizer().fit(z)
         lr2 = self._fit_lr(self.z_scaler_.transform(z)[known], y[known], p.c2, weights[known])
