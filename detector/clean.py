@@ -239,8 +239,11 @@ class Detector:
 
 def _rejoin(batch: list[str], job) -> Iterator[CleanResult]:
     """Results from a worker (without their source texts) joined to the batch they came from."""
-    for source, (text, *arrays) in zip(batch, job.get()):
-        yield CleanResult(text, source, *arrays)
+    texts, counts, arrays = job.get()
+    bounds = np.cumsum(counts)[:-1]
+    columns = [np.split(a, bounds) for a in arrays]
+    for i, (source, text) in enumerate(zip(batch, texts)):
+        yield CleanResult(text, source, *(col[i] for col in columns))
 
 
 def _batched(items: Iterable[str], size: int) -> Iterator[list[str]]:

@@ -15,7 +15,7 @@ from functools import lru_cache
 
 import numpy as np
 
-__all__ = ["layout_features", "LAYOUT_NAMES", "doc_index"]
+__all__ = ["layout_features", "self_features", "LAYOUT_NAMES", "SELF_NAMES", "doc_index"]
 
 # Character classes of the lookup table.
 UPPER, LOWER, DIGIT, PUNCT, SYMBOL, SPACE, CJK, OTHER_LETTER, OTHER = range(9)
@@ -257,14 +257,24 @@ def _context(texts: list[str], selff: np.ndarray, lengths: list[int]
     ]).astype(np.float64), is_long
 
 
-def layout_features(texts: list[str], lengths: list[int]) -> np.ndarray:
+def self_features(texts: list[str]) -> np.ndarray:
+    """The ``SELF_NAMES`` columns: features of each paragraph's own text, whatever its context."""
+    if not texts:
+        return np.zeros((0, len(SELF_NAMES)))
+    return _self_features(texts)
+
+
+def layout_features(texts: list[str], lengths: list[int],
+                    selff: np.ndarray | None = None) -> np.ndarray:
     """Dense feature matrix (paragraphs x ``LAYOUT_NAMES``) for documents of ``lengths`` paragraphs.
 
     ``texts`` are all paragraphs of the batch in order; ``lengths`` how many each document has.
+    ``selff``: their :func:`self_features`, when the caller already has them (from a cache).
     """
     if not texts:
         return np.zeros((0, len(LAYOUT_NAMES)))
-    selff = _self_features(texts)
+    if selff is None:
+        selff = _self_features(texts)
     ctx, is_long = _context(texts, selff, lengths)
     doc, _, _ = doc_index(lengths)
     base = np.column_stack([selff[:, SELF_NAMES.index(b)] for b in NEIGHBOUR_BASE[:-1]] + [is_long])

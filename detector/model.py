@@ -19,7 +19,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from .features import CONTEXT_SCORE_NAMES, Standardizer, TextFeatures, context_scores
-from .layout import LAYOUT_NAMES, layout_features
+from .layout import LAYOUT_NAMES, SELF_NAMES, layout_features, self_features
 
 __all__ = ["BoilerplateModel", "ModelError", "FORMAT_VERSION"]
 
@@ -62,11 +62,12 @@ class BoilerplateModel:
     """
 
     def __init__(self, params: Params | None = None, threshold: float = 0.5,
-                 cache_size: int = 200_000):
+                 cache_size: int = 100_000):
         self.params = params or Params()
         self.threshold = threshold
         self.cache_size = cache_size
-        self._cache: dict[str, float] = {}
+        self._cache: dict[str, int] = {}  # paragraph text -> row of _cache_rows
+        self._cache_rows: np.ndarray | None = None
 
     # ----------------------------------------------------------------------------- fitting
     def _stage1_inputs(self, texts: list[str], lengths: list[int]) -> np.ndarray:
@@ -126,6 +127,7 @@ class BoilerplateModel:
         self.coef2_ = lr2.coef_.ravel().astype(np.float64)
         self.intercept2_ = float(lr2.intercept_[0])
         self._cache.clear()
+        self._cache_rows = None
         return self
 
     @staticmethod
@@ -133,30 +135,54 @@ class BoilerplateModel:
         return context_scores(margin, lengths, dense)
 
     # ----------------------------------------------------------------------------- scoring
-    def _text_margins(self, texts: list[str]) -> np.ndarray:
-        """Text part of the stage-1 margin; cached by paragraph text (boilerplate repeats)."""
+    def _own_parts(self, texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
+        """Text part of the stage-1 margin and the raw self-layout features of each paragraph.
+
+        Both depend on the paragraph's text alone, so they are cached by it: boilerplate
+        repeats across a crawl. Cached values are the very numbers a fresh computation gives,
+        so results never depend on what a process has seen before.
+        """
         n_text = self.text_.n_features
         if not self.cache_size:
-            return self.text_.dot(texts, self.coef1_[:n_text])
+            return self.text_.dot(texts, self.coef1_[:n_text]), self_features(texts)
         cache = self._cache
-        out = np.empty(len(texts))
+        out = np.empty((len(texts), 1 + len(SELF_NAMES)))
+        hit_pos, hit_row = [], []
         missing: dict[str, list[int]] = {}
         for i, t in enumerate(texts):
-            hit = cache.get(t)
-            if hit is None:
+            row = cache.get(t)
+            if row is None:
                 missing.setdefault(t, []).append(i)
             else:
-                out[i] = hit
+                hit_pos.append(i)
+                hit_row.append(row)
+        if hit_pos:
+            out[hit_pos] = self._cache_rows[hit_row]
         if missing:
             new = list(missing)
-            values = self.text_.dot(new, self.coef1_[:n_text])
-            if len(cache) + len(new) > self.cache_size:
-                cache.clear()
-            for t, v in zip(new, values.tolist()):
-                cache[t] = v
-                for i in missing[t]:
-                    out[i] = v
-        return out
+            values = np.column_stack([self.text_.dot(new, self.coef1_[:n_text]),
+                                      self_features(new)])
+            for t, v in zip(new, values):
+                out[missing[t]] = v
+            self._remember(new, values)
+        return out[:, 0], out[:, 1:]
+
+    def _remember(self, texts: list[str], values: np.ndarray) -> None:
+        """Add rows to the cache; when it is full it starts again (bounded memory)."""
+        texts, values = texts[: self.cache_size], values[: self.cache_size]
+        if len(self._cache) + len(texts) > self.cache_size:
+            self._cache.clear()
+        start = len(self._cache)
+        need = start + len(texts)
+        rows = self._cache_rows
+        if rows is None or rows.shape[0] < need:  # grow geometrically up to cache_size
+            size = min(self.cache_size, max(need, 2 * (0 if rows is None else rows.shape[0]), 4096))
+            grown = np.empty((size, values.shape[1]))
+            if rows is not None and start:
+                grown[:start] = rows[:start]
+            self._cache_rows = rows = grown
+        rows[start:need] = values
+        self._cache.update(zip(texts, range(start, need)))
 
     def decision_function(self, docs: list[list[str]]) -> list[np.ndarray]:
         """Final-stage margin (log-odds of boilerplate) of every paragraph, one array a doc."""
@@ -164,9 +190,11 @@ class BoilerplateModel:
         texts = [t for d in docs for t in d]
         if not texts:
             return [np.zeros(0) for _ in docs]
-        dense = self._stage1_inputs(texts, lengths) * self.params.layout_weight
+        text_margin, selff = self._own_parts(texts)
+        dense = self.layout_scaler_.transform(layout_features(texts, lengths, selff))
+        dense *= self.params.layout_weight
         n_text = self.text_.n_features
-        margin1 = self._text_margins(texts) + dense @ self.coef1_[n_text:] + self.intercept1_
+        margin1 = text_margin + dense @ self.coef1_[n_text:] + self.intercept1_
         z = self.z_scaler_.transform(self._stage2_inputs(margin1, dense, lengths))
         return _split(z @ self.coef2_ + self.intercept2_, lengths)
 

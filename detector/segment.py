@@ -8,14 +8,13 @@ is a separator, so ``rebuild(text, segment(text))`` gives back the input exactly
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from typing import NamedTuple
 
 __all__ = ["Span", "segment", "normalize_paragraph", "BLANK_CHARS"]
 
 # Characters that make a line "blank": Unicode whitespace (NBSP included) plus BOM and zero-widths.
 BLANK_CHARS = " \t\n\r\x0b\x0c\x1c\x1d\x1e\x1f\x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005" \
     "\u2006\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000\ufeff\u200b\u200c\u200d\u2060"
-_LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n|$)")
 _BULLET = re.compile(r"^(?:[-*•·▪►▶◦‣–—+]|\d{1,3}[.)]|[a-z][.)])\s")
 
 # Hard-wrap detection: a block whose longest line is this wide is treated as wrapped prose.
@@ -24,8 +23,7 @@ MAX_WRAP_WIDTH = 120
 FULL_LINE_RATIO = 0.75
 
 
-@dataclass(frozen=True)
-class Span:
+class Span(NamedTuple):
     """One paragraph: ``text[start:end]`` of the original, first and last non-blank characters."""
 
     start: int
@@ -34,20 +32,32 @@ class Span:
     line_end: int  # end of its last line, line terminator included
 
 
+# One match per non-blank line: its first to its last non-blank character (\r and \n are
+# blank, so a match never crosses a line end).
+_CONTENT = re.compile(f"[^{BLANK_CHARS}](?:[^\r\n]*[^{BLANK_CHARS}])?")
+_NEWLINE = re.compile(r"\r\n?|\n")
+
+
 def _lines(text: str) -> list[tuple[int, int, int, int]]:
-    """(line_start, line_end_with_terminator, content_start, content_end) for each line."""
-    out = []
-    pos = 0
-    n = len(text)
-    while pos < n:
-        m = _LINE.match(text, pos)
-        stop = m.end()
-        body = text[pos:stop].rstrip("\r\n")
-        lstrip = len(body) - len(body.lstrip(BLANK_CHARS))
-        cs = pos + lstrip
-        ce = pos + len(body.rstrip(BLANK_CHARS)) if body.strip(BLANK_CHARS) else cs
-        out.append((pos, stop, cs, ce))
-        pos = stop
+    """(line_start, line_end_with_terminator, content_start, content_end) of each non-blank line.
+
+    Found with two regex scans of the whole text rather than a Python step per line.
+    """
+    contents = [m.span() for m in _CONTENT.finditer(text)]
+    if not contents:
+        return []
+    if "\r" not in text:
+        out = []
+        for cs, ce in contents:
+            nl = text.find("\n", ce)
+            out.append((text.rfind("\n", 0, cs) + 1, len(text) if nl < 0 else nl + 1, cs, ce))
+        return out
+    ends = [m.end() for m in _NEWLINE.finditer(text)]  # line ends, terminators included
+    out, k = [], 0
+    for cs, ce in contents:
+        while k < len(ends) and ends[k] <= cs:
+            k += 1
+        out.append((ends[k - 1] if k else 0, ends[k] if k < len(ends) else len(text), cs, ce))
     return out
 
 
@@ -88,8 +98,10 @@ def _continues(prev: str, nxt: str, width: int) -> bool:
 
 def _split_block(text: str, block: list[tuple[int, int, int, int]]) -> list[Span]:
     """Split a run of non-blank lines into paragraphs, merging hard-wrapped lines."""
+    width = max(ce - cs for _, _, cs, ce in block)
+    if not MIN_WRAP_WIDTH <= width <= MAX_WRAP_WIDTH:  # too narrow or too wide to be wrapped
+        return [Span(cs, ce, ls, le) for ls, le, cs, ce in block]
     bodies = [text[cs:ce] for _, _, cs, ce in block]
-    width = max(len(b) for b in bodies)
     wrapped = _is_wrapped_block(bodies, width)
     spans: list[Span] = []
     first = 0
@@ -107,15 +119,21 @@ def segment(text: str) -> list[Span]:
     spans: list[Span] = []
     block: list[tuple[int, int, int, int]] = []
     for line in _lines(text):
-        if line[3] > line[2]:
-            block.append(line)
-            continue
-        if block:
-            spans.extend(_split_block(text, block))
+        if block and line[0] != block[-1][1]:  # a blank line (or more) in between
+            _flush(text, block, spans)
             block = []
+        block.append(line)
     if block:
-        spans.extend(_split_block(text, block))
+        _flush(text, block, spans)
     return spans
+
+
+def _flush(text: str, block: list[tuple[int, int, int, int]], spans: list[Span]) -> None:
+    if len(block) == 1:
+        ls, le, cs, ce = block[0]
+        spans.append(Span(cs, ce, ls, le))
+    else:
+        spans.extend(_split_block(text, block))
 
 
 def normalize_paragraph(raw: str) -> str:

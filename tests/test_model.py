@@ -287,3 +287,23 @@ def test_unreadable_card_is_refused(tiny, tmp_path):
     detector.card_path(path).write_text("{not json", encoding="utf-8")
     with pytest.raises(ModelError, match="model card"):
         detector.load(path)
+
+
+# --------------------------------------------------------------------------- paragraph cache
+
+@pytest.mark.parametrize("cache_size", [0, 3, 50, 100_000])
+def test_cache_never_changes_scores(tiny, docs, cache_size):
+    """Scores are the same with no cache, a tiny one that keeps clearing, or a large one, and
+    whatever was scored before (workers see different streams). Only the last bits may differ:
+    BLAS sums a row's products in an order that depends on where the row sits in a batch."""
+    model, path = tiny
+    fresh = BoilerplateModel.load(path)
+    fresh.cache_size = 0
+    want = fresh.predict_proba(probe_docs(docs))
+    cached = BoilerplateModel.load(path)
+    cached.cache_size = cache_size
+    for _ in range(2):  # the second pass is served from the cache where it is big enough
+        got = cached.predict_proba(probe_docs(docs)[::-1])[::-1]
+        for g, w in zip(got, want):
+            np.testing.assert_allclose(g, w, rtol=0, atol=1e-12)
+    assert len(cached._cache) <= cache_size
