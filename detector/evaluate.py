@@ -125,6 +125,20 @@ def cross_val_scores(docs: list[Document], k: int = 5, params=None, progress=Non
     Folds run in parallel (joblib, ``n_jobs`` processes; -1: all cores); results do not depend
     on ``n_jobs``.
     """
+    return _run_folds(docs, k, params, progress, n_jobs, fit_all=False)[0]
+
+
+def cross_val_and_fit(docs: list[Document], k: int = 5, params=None, progress=None,
+                      n_jobs: int = -1):
+    """``cross_val_scores`` plus a model fitted on all ``docs``, trained alongside the folds.
+
+    The full fit is the longest job; started first, it keeps both cores busy while the folds
+    run, instead of running alone after them.
+    """
+    return _run_folds(docs, k, params, progress, n_jobs, fit_all=True)
+
+
+def _run_folds(docs, k, params, progress, n_jobs, fit_all: bool):
     from joblib import Parallel, delayed
     from sklearn.model_selection import GroupKFold
 
@@ -132,11 +146,19 @@ def cross_val_scores(docs: list[Document], k: int = 5, params=None, progress=Non
     probs: list[np.ndarray | None] = [None] * len(docs)
     splits = list(GroupKFold(n_splits=min(k, len(set(groups)))).split(
         np.zeros(len(docs)), groups=groups))
-    results = Parallel(n_jobs=n_jobs, return_as="generator")(
-        delayed(_fold)(docs, tr, te, groups, params) for tr, te in splits)
+    jobs = [delayed(_fit_all)(docs, groups, params)] if fit_all else []
+    jobs += [delayed(_fold)(docs, tr, te, groups, params) for tr, te in splits]
+    results = Parallel(n_jobs=n_jobs, return_as="generator")(jobs)
+    model = next(results) if fit_all else None
     for i, ((_, te), fold_probs) in enumerate(zip(splits, results)):
         for j, p in zip(te, fold_probs):
             probs[j] = p
         if progress:
             progress(i + 1)
-    return probs  # type: ignore[return-value]
+    return probs, model
+
+
+def _fit_all(docs: list[Document], groups: list[str], params):
+    from .model import BoilerplateModel
+
+    return BoilerplateModel(params).fit([d.texts for d in docs], [d.labels for d in docs], groups)

@@ -16,9 +16,9 @@ from pathlib import Path
 
 import numpy as np
 
-from .evaluate import by_group, choose_threshold, cross_val_scores, metrics
+from .evaluate import by_group, choose_threshold, cross_val_and_fit, metrics
 from .labels import Document, read_labelled
-from .model import BoilerplateModel, Params
+from .model import Params
 
 __all__ = ["train", "write_card"]
 
@@ -51,12 +51,12 @@ def train(label_paths: list[str | Path], out: str | Path, params: Params | None 
     params = params or Params()
     start = time.perf_counter()
     say(f"{len(docs)} documents; {cv}-fold grouped cross-validation")
-    oof = cross_val_scores(docs, cv, params, progress=lambda i: say(f"fold {i}/{cv} done"))
+    oof, model = cross_val_and_fit(docs, cv, params,
+                                   progress=lambda i: say(f"fold {i}/{cv} done"))
     threshold = choose_threshold(docs, oof, max_content_loss)
+    model.threshold = threshold
     cv_metrics = metrics(docs, oof, threshold).as_dict()
     say(f"threshold {threshold}: {cv_metrics}")
-    model = BoilerplateModel(params, threshold=threshold).fit(
-        [d.texts for d in docs], [d.labels for d in docs], [d.group for d in docs])
     seconds = round(time.perf_counter() - start, 1)
     card = {
         "name": Path(out).name,

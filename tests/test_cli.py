@@ -938,3 +938,44 @@ def test_label_check_bad_file(cli, tmp_path):
     res = cli("label", "--check", bad)
     assert_error(res, 1, "1 problems in the label files")
     assert f"problem: {bad}:2: paragraph 0 has label 'maybe'" in res.stdout
+
+
+# ------------------------------------------------------------------------------ train
+def test_train_writes_a_loadable_model_with_its_card(cli, labels_dir, tmp_path):
+    """``detector train`` on a small labelled set: the model equals a direct fit on the same
+    documents, carries the threshold chosen on the folds, and its card describes it."""
+    import numpy as np
+
+    import detector
+    from detector.labels import read_labelled
+    from detector.model import BoilerplateModel, Params
+
+    lines = (labels_dir / "seeds.jsonl").read_text(encoding="utf-8").splitlines()
+    for f in sorted(labels_dir.glob("[a-h]_*.jsonl")):
+        lines += f.read_text(encoding="utf-8").splitlines()[:4]
+    data = tmp_path / "small.jsonl"
+    data.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    out = tmp_path / "m" / "small.npz"
+    out.parent.mkdir()
+    try:
+        res = cli("train", "--labels", str(data), "--out", str(out), "--cv", "3")
+    finally:  # joblib keeps its worker processes for reuse; other tests count children
+        from joblib.externals.loky import get_reusable_executor
+
+        get_reusable_executor().shutdown(wait=True)
+    assert res.exit_code == 0, res.stderr
+    model = detector.load(out)
+    card = json.loads(detector.card_path(out).read_text(encoding="utf-8"))
+    assert card["threshold"] == model.threshold
+    assert 0.05 <= model.threshold <= 0.98
+    assert card["cross_validation"]["folds"] == 3
+    assert card["training_data"]["documents"] == len(lines)
+    assert (out.with_suffix(".md")).exists()
+    docs = read_labelled([data])
+    direct = BoilerplateModel(Params()).fit([d.texts for d in docs], [d.labels for d in docs],
+                                            [d.group for d in docs])
+    # Trained in a joblib worker (BLAS limited to one thread there): equal up to float noise.
+    np.testing.assert_allclose(model.model.coef1_, direct.coef1_, rtol=1e-3, atol=1e-4)
+    np.testing.assert_allclose(model.model.coef2_, direct.coef2_, rtol=1e-3, atol=1e-4)
+    res = cli("evaluate", str(data), "--model", str(out), "--json")
+    assert res.exit_code == 0, res.stderr
