@@ -111,10 +111,7 @@ def choose_threshold(docs: list[Document], probs: list[np.ndarray],
 
 
 def _fold(docs: list[Document], tr, te, groups: list[str], params) -> list[np.ndarray]:
-    from .model import BoilerplateModel
-
-    model = BoilerplateModel(params).fit([docs[j].texts for j in tr], [docs[j].labels for j in tr],
-                                         [groups[j] for j in tr])
+    model = _fit([docs[j] for j in tr], [groups[j] for j in tr], params)
     return model.predict_proba([docs[j].texts for j in te])
 
 
@@ -146,7 +143,7 @@ def _run_folds(docs, k, params, progress, n_jobs, fit_all: bool):
     probs: list[np.ndarray | None] = [None] * len(docs)
     splits = list(GroupKFold(n_splits=min(k, len(set(groups)))).split(
         np.zeros(len(docs)), groups=groups))
-    jobs = [delayed(_fit_all)(docs, groups, params)] if fit_all else []
+    jobs = [delayed(_fit)(docs, groups, params)] if fit_all else []
     jobs += [delayed(_fold)(docs, tr, te, groups, params) for tr, te in splits]
     results = Parallel(n_jobs=n_jobs, return_as="generator")(jobs)
     model = next(results) if fit_all else None
@@ -158,7 +155,7 @@ def _run_folds(docs, k, params, progress, n_jobs, fit_all: bool):
     return probs, model
 
 
-def _fit_all(docs: list[Document], groups: list[str], params):
+def _fit(docs: list[Document], groups: list[str], params):
     from .model import BoilerplateModel
 
     return BoilerplateModel(params).fit([d.texts for d in docs], [d.labels for d in docs], groups)

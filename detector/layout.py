@@ -274,7 +274,7 @@ def layout_features(texts: list[str], lengths: list[int],
     if not texts:
         return np.zeros((0, len(LAYOUT_NAMES)))
     if selff is None:
-        selff = _self_features(texts)
+        selff = self_features(texts)
     ctx, is_long = _context(texts, selff, lengths)
     doc, _, _ = doc_index(lengths)
     base = np.column_stack([selff[:, SELF_NAMES.index(b)] for b in NEIGHBOUR_BASE[:-1]] + [is_long])

@@ -70,8 +70,9 @@ class BoilerplateModel:
         self._cache_rows: np.ndarray | None = None
 
     # ----------------------------------------------------------------------------- fitting
-    def _stage1_inputs(self, texts: list[str], lengths: list[int]) -> np.ndarray:
-        return self.layout_scaler_.transform(layout_features(texts, lengths))
+    def _stage1_inputs(self, texts: list[str], lengths: list[int],
+                       selff: np.ndarray | None = None) -> np.ndarray:
+        return self.layout_scaler_.transform(layout_features(texts, lengths, selff))
 
     @staticmethod
     def _fit_lr(x, y, c: float, weights: np.ndarray | None = None):
@@ -162,8 +163,8 @@ class BoilerplateModel:
             new = list(missing)
             values = np.column_stack([self.text_.dot(new, self.coef1_[:n_text]),
                                       self_features(new)])
-            for t, v in zip(new, values):
-                out[missing[t]] = v
+            out[[i for t in new for i in missing[t]]] = values[
+                [k for k, t in enumerate(new) for _ in missing[t]]]
             self._remember(new, values)
         return out[:, 0], out[:, 1:]
 
@@ -191,8 +192,7 @@ class BoilerplateModel:
         if not texts:
             return [np.zeros(0) for _ in docs]
         text_margin, selff = self._own_parts(texts)
-        dense = self.layout_scaler_.transform(layout_features(texts, lengths, selff))
-        dense *= self.params.layout_weight
+        dense = self._stage1_inputs(texts, lengths, selff) * self.params.layout_weight
         n_text = self.text_.n_features
         margin1 = text_margin + dense @ self.coef1_[n_text:] + self.intercept1_
         z = self.z_scaler_.transform(self._stage2_inputs(margin1, dense, lengths))
