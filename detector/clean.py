@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from .model import BoilerplateModel
-from .segment import Span, normalize_paragraph, segment
+from .segment import Span, Spans, normalize_paragraph, segment_arrays
 
 __all__ = ["Paragraph", "CleanResult", "Detector", "rebuild", "MARK_PREFIX"]
 
@@ -111,7 +111,7 @@ class CleanResult:
         return rows
 
 
-def rebuild(text: str, spans: Sequence[Span], keep: Sequence[bool]) -> str:
+def rebuild(text: str, spans: Sequence[Span] | Spans, keep: Sequence[bool]) -> str:
     """``text`` without the paragraphs whose ``keep`` is False.
 
     A removed paragraph takes its whole line(s) with it, plus the blank lines before it, so
@@ -125,35 +125,46 @@ def rebuild(text: str, spans: Sequence[Span], keep: Sequence[bool]) -> str:
     kept = [i for i, k in enumerate(keep) if k]
     if not kept:
         return ""
-    head = text[: spans[0].line_start]
+    if isinstance(spans, Spans):
+        line_start, line_end = spans.line_start.tolist(), spans.line_end.tolist()
+    else:
+        line_start, line_end = [s.line_start for s in spans], [s.line_end for s in spans]
+    head = text[: line_start[0]]
     if kept[0] != 0 and not head and text.startswith("\ufeff"):
         head = "\ufeff"  # the BOM marks the file, not the removed first line
     out = [head]
     for i in kept:
         if i != kept[0]:
-            out.append(text[spans[i - 1].line_end : spans[i].line_start])
-        out.append(text[spans[i].line_start : spans[i].line_end])
-    out.append(text[spans[-1].line_end :])
+            out.append(text[line_end[i - 1] : line_start[i]])
+        out.append(text[line_start[i] : line_end[i]])
+    out.append(text[line_end[-1] :])
     result = "".join(out)
-    if not keep[-1] and not text[: spans[-1].line_end].endswith(("\n", "\r")):
-        for line_end in ("\r\n", "\n", "\r"):
-            if result.endswith(line_end):
-                result = result[: -len(line_end)]
+    if not keep[-1] and not text[: line_end[-1]].endswith(("\n", "\r")):
+        for terminator in ("\r\n", "\n", "\r"):
+            if result.endswith(terminator):
+                result = result[: -len(terminator)]
                 break
     return result
 
 
-def _result(text: str, spans: list[Span], probs: np.ndarray, threshold: float,
+def _result(text: str, spans: Spans, probs: np.ndarray, threshold: float,
             mark: bool) -> CleanResult:
     removed = probs >= threshold
-    starts = np.fromiter((sp.start for sp in spans), dtype=np.int64, count=len(spans))
-    ends = np.fromiter((sp.end for sp in spans), dtype=np.int64, count=len(spans))
-    res = CleanResult("", text, starts, ends, np.asarray(probs, dtype=np.float64), removed)
+    res = CleanResult("", text, spans.start, spans.end, np.asarray(probs, dtype=np.float64),
+                      removed)
     if mark:
         res.text = _marked(text, res.paragraphs)
     else:
         res.text = rebuild(text, spans, (~removed).tolist())
     return res
+
+
+def paragraph_texts(text: str, spans: Spans) -> list[str]:
+    """The normalised text of each paragraph (what the model sees)."""
+    raw = [text[s:e] for s, e in zip(spans.start.tolist(), spans.end.tolist())]
+    if spans.single_spaced:  # only paragraphs of several lines need normalising
+        return [p if "\n" not in p else normalize_paragraph(p) for p in raw]
+    return [normalize_paragraph(p) for p in raw]
 
 
 def _marked(text: str, paragraphs: list[Paragraph]) -> str:
@@ -201,8 +212,8 @@ class Detector:
 
     def clean_batch(self, texts: Sequence[str], mark: bool = False) -> list[CleanResult]:
         """Clean several texts with one batched model call."""
-        spans = [segment(t) for t in texts]
-        docs = [[normalize_paragraph(t[s.start:s.end]) for s in sp] for t, sp in zip(texts, spans)]
+        spans = [segment_arrays(t) for t in texts]
+        docs = [paragraph_texts(t, sp) for t, sp in zip(texts, spans)]
         probs = self.model.predict_proba(docs)
         return [_result(t, sp, p, self.threshold, mark) for t, sp, p in zip(texts, spans, probs)]
 

@@ -13,7 +13,7 @@ import scipy.sparse as sp
 
 from .layout import LAYOUT_NAMES, doc_index
 from .stopwords import STOPWORDS
-from .textvec import CharHashTfidf, WordTfidf, tokenize_batch
+from .textvec import CharHashTfidf, Tokens, WordTfidf, hash_strings, tokenize_batch
 
 __all__ = ["Standardizer", "TextFeatures", "context_scores", "CONTEXT_SCORE_NAMES"]
 
@@ -56,42 +56,44 @@ class TextFeatures:
                 + len(self.DENSE_NAMES))
 
     def _blocks(self, texts: list[str]) -> list:
-        toks, row = tokenize_batch(texts)
-        blocks = [self.word.transform_tokens(toks, row, len(texts))]
+        tokens = tokenize_batch(texts)
+        blocks = [self.word.transform_tokens(tokens, len(texts))]
         if self.use_chars:
             blocks.append(self.char.transform(texts) * self.char_weight)
-        blocks.append(self._stopword_density(toks, row, len(texts)))
+        blocks.append(sp.csr_matrix(_stopword_density(tokens, len(texts))))
         return blocks
 
     def transform(self, texts: list[str]) -> sp.csr_matrix:
-        blocks = self._blocks(texts)
-        blocks[-1] = sp.csr_matrix(blocks[-1])
-        return sp.hstack(blocks, format="csr", dtype=np.float32)
+        return sp.hstack(self._blocks(texts), format="csr", dtype=np.float32)
 
     def dot(self, texts: list[str], coef: np.ndarray) -> np.ndarray:
-        """``transform(texts) @ coef`` without stacking the blocks (the inference hot path)."""
-        out = np.zeros(len(texts))
-        start = 0
-        for block in self._blocks(texts):
-            width = block.shape[1]
-            out += block @ coef[start:start + width]
-            start += width
-        return out
-
-    @staticmethod
-    def _stopword_density(toks: list[str], row: np.ndarray, n: int) -> np.ndarray:
-        """Share of word tokens that are function words, and their count (capped at 10)."""
-        is_word = np.fromiter(map(str.isalnum, toks), dtype=bool, count=len(toks))
-        is_stop = np.fromiter(map(STOPWORDS.__contains__, toks), dtype=bool, count=len(toks))
-        words = np.bincount(row, weights=is_word, minlength=n)[:n]
-        stops = np.bincount(row, weights=is_stop, minlength=n)[:n]
-        return np.column_stack([stops / np.maximum(words, 1), np.minimum(stops, 10) / 10])
+        """``transform(texts) @ coef`` without building the stacked matrix (the hot path)."""
+        tokens = tokenize_batch(texts)
+        n, n_word = len(texts), self.word.n_features
+        out = self.word.transform_tokens(tokens, n) @ coef[:n_word]
+        if self.use_chars:
+            n_char = self.char.n_features
+            out += self.char.dot(texts, coef[n_word:n_word + n_char], self.char_weight)
+        return out + _stopword_density(tokens, n) @ coef[-len(self.DENSE_NAMES):]
 
     def feature_names(self) -> list[str]:
         names = [f"word:{t}" for t in self.word.terms_]
         if self.use_chars:
             names += [f"char#{i}" for i in range(self.char.n_features)]
         return names + [f"text:{n}" for n in self.DENSE_NAMES]
+
+
+_STOPWORD_HASHES = np.sort(hash_strings(sorted(STOPWORDS)))
+
+
+def _stopword_density(tokens: Tokens, n: int) -> np.ndarray:
+    """Share of word tokens that are function words, and their count (capped at 10)."""
+    pos = np.searchsorted(_STOPWORD_HASHES, tokens.hashes)
+    pos[pos == len(_STOPWORD_HASHES)] = 0
+    is_stop = _STOPWORD_HASHES[pos] == tokens.hashes
+    words = np.bincount(tokens.row, weights=tokens.is_word, minlength=n)[:n]
+    stops = np.bincount(tokens.row, weights=is_stop, minlength=n)[:n]
+    return np.column_stack([stops / np.maximum(words, 1), np.minimum(stops, 10) / 10])
 
 
 CONTEXT_SCORE_NAMES = [

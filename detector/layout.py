@@ -34,7 +34,6 @@ _FLAG_CHARS = {
 }
 _ELLIPSIS = "..."
 _PAREN_COUNT = re.compile(r"\(\d+\)\s*$|\[\d+\]")
-_CJK_DATE = re.compile(r"\d+[年月日]")
 
 
 @lru_cache(maxsize=1)
@@ -126,8 +125,9 @@ def _self_features(texts: list[str]) -> np.ndarray:
     cls[cps > 0xFFFF] = SYMBOL  # emoji and other astral symbols
 
     def count(mask: np.ndarray) -> np.ndarray:
-        c = np.concatenate([[0], np.cumsum(mask, dtype=np.int64)])
-        return (c[ends] - c[starts]).astype(np.float64)
+        # Each paragraph's slice runs up to the next one's start: it takes in the "\n" joiner,
+        # which no mask marks (it is SPACE, has no flags, is no digit), and is never empty.
+        return np.add.reduceat(mask, starts, dtype=np.int64).astype(np.float64)
 
     def at(index: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Class and flags of the character at ``index`` of each paragraph (SPACE if empty)."""
@@ -158,7 +158,10 @@ def _self_features(texts: list[str]) -> np.ndarray:
     date_like = np.zeros(len(cps), dtype=bool)
     date_like[:-2] = digit[:-2] & (flags[1:-1] & F_DATE_SEP > 0) & digit[2:]
     date_like[1:] &= ~date_like[:-1]
-    cjk_dates = [m.start() for m in _CJK_DATE.finditer(joined)] if cjk.any() else []
+    # CJK dates: digits before 年 / 月 / 日 (one \d+[年月日] match per such character)
+    date_mark = np.flatnonzero((cps[1:] == 0x5E74) | (cps[1:] == 0x6708) | (cps[1:] == 0x65E5))
+    cjk_dates = [i + 1 for i in date_mark.tolist()
+                 if digit[i] or (cps[i] > 0xFFFF and chr(cps[i]).isdecimal())]
     hashtags = [i for i in _literal_starts(joined, "#") if joined[i + 1].isalnum()]
     urls = _literal_starts(joined, "://") + _literal_starts(joined, "www.")
     paren_count = [bool(_PAREN_COUNT.search(t)) if "(" in t or "[" in t else False for t in texts]
@@ -236,10 +239,12 @@ def _context(texts: list[str], selff: np.ndarray, lengths: list[int]
     before = cum_all[idx] - cum_all[doc_first]
     short = (chars < 40).astype(np.float64)
     short_frac = np.bincount(doc, weights=short, minlength=len(lengths))[doc] / np.maximum(size, 1)
-    keys = np.array([hash(t) for t in texts], dtype=np.int64) if n else np.zeros(0, np.int64)
-    pairs = np.stack([doc, keys], axis=1) if n else np.zeros((0, 2), np.int64)
-    _, inverse, counts = np.unique(pairs, axis=0, return_inverse=True, return_counts=True)
-    repeats = counts[inverse.ravel()] - 1 if n else np.zeros(0)
+    # Repetition inside the document: equal texts of one document share a key (text hash
+    # mixed with the document number; a 64-bit collision is as unlikely as one of hash()).
+    keys = np.fromiter(map(hash, texts), dtype=np.int64, count=n).view(np.uint64)
+    keys = keys + doc.astype(np.uint64) * np.uint64(0x9E3779B97F4A7C15)
+    _, inverse, counts = np.unique(keys, return_inverse=True, return_counts=True)
+    repeats = counts[inverse] - 1
     # Runs of paragraphs of the same rough shape (menus, lists of links, date runs).
     shape = np.minimum(chars // 25, 4) * 2 + terminal
     same_prev = np.zeros(n, dtype=bool)

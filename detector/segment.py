@@ -8,9 +8,12 @@ is a separator, so ``rebuild(text, segment(text))`` gives back the input exactly
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from typing import NamedTuple
 
-__all__ = ["Span", "segment", "normalize_paragraph", "BLANK_CHARS"]
+import numpy as np
+
+__all__ = ["Span", "Spans", "segment", "segment_arrays", "normalize_paragraph", "BLANK_CHARS"]
 
 # Characters that make a line "blank": Unicode whitespace (NBSP included) plus BOM and zero-widths.
 BLANK_CHARS = " \t\n\r\x0b\x0c\x1c\x1d\x1e\x1f\x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005" \
@@ -32,34 +35,60 @@ class Span(NamedTuple):
     line_end: int  # end of its last line, line terminator included
 
 
-# One match per non-blank line: its first to its last non-blank character (\r and \n are
-# blank, so a match never crosses a line end).
-_CONTENT = re.compile(f"[^{BLANK_CHARS}](?:[^\r\n]*[^{BLANK_CHARS}])?")
-_NEWLINE = re.compile(r"\r\n?|\n")
+@dataclass(frozen=True)
+class Spans:
+    """The paragraphs of one text as four int64 arrays (the fields of :class:`Span`)."""
+
+    start: np.ndarray
+    end: np.ndarray
+    line_start: np.ndarray
+    line_end: np.ndarray
+    #: the text has no whitespace but single spaces and line ends, so a one-line paragraph
+    #: is already normalised (see :func:`normalize_paragraph`)
+    single_spaced: bool = False
+
+    def __len__(self) -> int:
+        return len(self.start)
+
+    def to_list(self) -> list[Span]:
+        columns = (self.start, self.end, self.line_start, self.line_end)
+        return [Span(*row) for row in zip(*(a.tolist() for a in columns))]
 
 
-def _lines(text: str) -> list[tuple[int, int, int, int]]:
-    """(line_start, line_end_with_terminator, content_start, content_end) of each non-blank line.
+_BLANK_TABLE = np.zeros(0x10000, dtype=bool)
+_BLANK_TABLE[[ord(c) for c in BLANK_CHARS]] = True
 
-    Found with one regex scan of the whole text (two when it has ``\r`` line ends) rather than
-    a Python step per line.
+
+def _line_arrays(text: str) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, bool]:
+    """(line_start, line_end_with_terminator, content_start, content_end) of each non-blank line,
+    and whether the text is single-spaced (see :class:`Spans`).
+
+    Lines end at ``\n``, ``\r\n`` or ``\r``; a line's content runs from its first to its last
+    non-blank character. Computed on the code-point array, with no Python step per line.
     """
-    contents = [m.span() for m in _CONTENT.finditer(text)]
-    if not contents:
-        return []
-    if "\r" not in text:
-        out = []
-        for cs, ce in contents:
-            nl = text.find("\n", ce)
-            out.append((text.rfind("\n", 0, cs) + 1, len(text) if nl < 0 else nl + 1, cs, ce))
-        return out
-    ends = [m.end() for m in _NEWLINE.finditer(text)]  # line ends, terminators included
-    out, k = [], 0
-    for cs, ce in contents:
-        while k < len(ends) and ends[k] <= cs:
-            k += 1
-        out.append((ends[k - 1] if k else 0, ends[k] if k < len(ends) else len(text), cs, ce))
-    return out
+    cps = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    blank = _BLANK_TABLE[np.minimum(cps, 0xFFFF)]
+    nonblank = np.flatnonzero(~blank)
+    if not len(nonblank):
+        empty = np.zeros(0, dtype=np.int64)
+        return empty, empty, empty, empty, True
+    space = cps == 0x20
+    breaks = cps == 0x0A
+    single_spaced = not (np.count_nonzero(blank) > np.count_nonzero(space | breaks)
+                         or (space[1:] & space[:-1]).any())
+    if "\r" in text:  # a lone \r ends a line too; the \r of \r\n does not end one of its own
+        cr = cps == 0x0D
+        cr[:-1] &= ~breaks[1:]
+        breaks |= cr
+    line_ends = np.flatnonzero(breaks) + 1  # each line's end, terminator included
+    line = np.cumsum(breaks, dtype=np.int64)[nonblank]  # breaks before it (it is no break)
+    first = np.ones(len(nonblank), dtype=bool)
+    first[1:] = line[1:] != line[:-1]
+    last = np.ones(len(nonblank), dtype=bool)
+    last[:-1] = first[1:]
+    k = line[first]
+    bounds = np.concatenate([[0], line_ends, [len(cps)]])
+    return bounds[k], bounds[k + 1], nonblank[first], nonblank[last] + 1, single_spaced
 
 
 _TERMINAL = tuple(".!?:;…。！？」』\"”')")
@@ -117,16 +146,33 @@ def _split_block(text: str, block: list[tuple[int, int, int, int]]) -> list[Span
 
 def segment(text: str) -> list[Span]:
     """Return the paragraphs of ``text`` in order, as offsets into it."""
-    spans: list[Span] = []
-    block: list[tuple[int, int, int, int]] = []
-    for line in _lines(text):
-        if block and line[0] != block[-1][1]:  # a blank line (or more) in between
-            spans.extend(_split_block(text, block))
-            block = []
-        block.append(line)
-    if block:
-        spans.extend(_split_block(text, block))
-    return spans
+    return segment_arrays(text).to_list()
+
+
+def segment_arrays(text: str) -> Spans:
+    """:func:`segment` as arrays (the form the cleaning path works with)."""
+    ls, le, cs, ce, single = _line_arrays(text)
+    if len(ls) < 2:
+        return Spans(cs, ce, ls, le, single)
+    # Blocks: runs of non-blank lines with no blank line between them.
+    new_block = np.ones(len(ls), dtype=bool)
+    new_block[1:] = ls[1:] != le[:-1]
+    firsts = np.flatnonzero(new_block)
+    lasts = np.append(firsts[1:], len(ls))
+    width = np.maximum.reduceat(ce - cs, firsts)
+    wrappable = (lasts - firsts >= 2) & (width >= MIN_WRAP_WIDTH) & (width <= MAX_WRAP_WIDTH)
+    if not wrappable.any():  # every line is a paragraph of its own
+        return Spans(cs, ce, ls, le, single)
+    pieces, done = [], 0
+    for f, la in zip(firsts[wrappable].tolist(), lasts[wrappable].tolist()):
+        pieces.append(np.column_stack([cs[done:f], ce[done:f], ls[done:f], le[done:f]]))
+        block = list(zip(ls[f:la].tolist(), le[f:la].tolist(), cs[f:la].tolist(),
+                         ce[f:la].tolist()))
+        pieces.append(np.array(_split_block(text, block), dtype=np.int64).reshape(-1, 4))
+        done = la
+    pieces.append(np.column_stack([cs[done:], ce[done:], ls[done:], le[done:]]))
+    out = np.concatenate(pieces)
+    return Spans(*(np.ascontiguousarray(out[:, j]) for j in range(4)), single)
 
 
 def normalize_paragraph(raw: str) -> str:

@@ -12,12 +12,14 @@ and scripts without word boundaries.
 from __future__ import annotations
 
 import re
-from itertools import repeat
+from functools import lru_cache
+from typing import NamedTuple
 
 import numpy as np
 import scipy.sparse as sp
 
-__all__ = ["normalize_text", "TOKEN_PATTERN", "WordTfidf", "CharHashTfidf"]
+__all__ = ["normalize_text", "TOKEN_PATTERN", "WordTfidf", "CharHashTfidf", "Tokens",
+           "tokenize_batch", "hash_strings"]
 
 _CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uac00-\ud7af"
 # Words are \w runs, except that CJK characters stand alone (so bigrams are character pairs);
@@ -39,16 +41,117 @@ def normalize_text(text: str) -> str:
     return _DIGIT.sub("0", normalize_text_nodigits(text))
 
 
-def tokenize_batch(texts: list[str]) -> tuple[list[str], np.ndarray]:
-    """Tokens of all ``texts`` (as ``TOKEN_PATTERN`` gives them) and the paragraph of each token.
+# Token classes of every code point, for the numpy tokenizer (same tokens as TOKEN_PATTERN).
+_BREAK, _WORD, _OTHER, _SINGLE = 0, 1, 2, 3
+_WINDOW = 1 << 18  # code points hashed per prefix-sum window (bounds the power tables)
+_MOD = 1 << 64
+_BASE = 0x9E3779B97F4A7C15
+_LEN_MIX = np.uint64(0xC2B2AE3D27D4EB4F)
 
-    One regex pass over the joined batch instead of one call per paragraph.
+
+@lru_cache(maxsize=1)
+def _token_classes() -> np.ndarray:
+    """Class of every code point: \\s (and the batch separator) break tokens, \\w runs are
+    words, other runs are punctuation tokens, CJK word characters stand alone. Built once with
+    ``re`` itself, so the classes are exactly the regex's."""
+    every = np.arange(0x110000, dtype=np.uint32).tobytes().decode("utf-32-le", "surrogatepass")
+    table = np.full(0x110000, _OTHER, dtype=np.uint8)
+    for pattern, cls in ((r"\w+", _WORD), (r"\s+", _BREAK), (rf"(?:(?=\w)[{_CJK}])+", _SINGLE)):
+        for m in re.finditer(pattern, every):
+            table[m.start():m.end()] = cls
+    table[ord(_SEP)] = _BREAK
+    return table
+
+
+@lru_cache(maxsize=1)
+def _powers() -> tuple[np.ndarray, np.ndarray]:
+    """BASE**k and BASE**-k modulo 2**64 for k < _WINDOW + 1 (uint64 arithmetic wraps)."""
+    base = np.full(_WINDOW, _BASE, dtype=np.uint64)
+    inv = np.full(_WINDOW, pow(_BASE, -1, _MOD), dtype=np.uint64)
+    one = np.ones(1, dtype=np.uint64)
+    return np.concatenate([one, np.cumprod(base)]), np.concatenate([one, np.cumprod(inv)])
+
+
+def span_hashes(cps: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
+    """64-bit hash of each ``cps[start:end]`` (sorted, non-overlapping spans).
+
+    A polynomial hash from prefix sums: ``sum(c[j] * BASE**(j - start))``, mixed with the
+    length. It depends on the span's code points only, so token strings hashed on their own
+    (the vocabulary) get the same values as tokens found inside a batch.
     """
-    joined = _DIGIT.sub("0", f" {_SEP} ".join(map(normalize_text_nodigits, texts)))
-    # The full pattern is slower; only batches with CJK text need it.
-    toks = (_TOKEN if _CJK_CHAR.search(joined) else _FAST_TOKEN).findall(joined)
-    seps = np.fromiter(map(_SEP.__eq__, toks), dtype=bool, count=len(toks))
-    return toks, np.cumsum(seps) - seps  # separators get no feature: they are not in the vocabulary
+    out = np.empty(len(starts), dtype=np.uint64)
+    pw, inv = _powers()
+    i = 0
+    while i < len(starts):
+        lo = int(starts[i])
+        j = int(np.searchsorted(ends, lo + _WINDOW, side="right"))
+        if j == i:  # one span longer than a window: hash it by windows of its own
+            out[i] = _long_span_hash(cps[lo:int(ends[i])])
+            i += 1
+            continue
+        hi = int(ends[j - 1])
+        prefix = np.zeros(hi - lo + 1, dtype=np.uint64)
+        np.cumsum(cps[lo:hi].astype(np.uint64) * pw[: hi - lo], out=prefix[1:])
+        s, e = starts[i:j] - lo, ends[i:j] - lo
+        out[i:j] = (prefix[e] - prefix[s]) * inv[s]
+        i = j
+    return out ^ ((ends - starts).astype(np.uint64) * _LEN_MIX)
+
+
+def _long_span_hash(cps: np.ndarray) -> np.uint64:
+    pw = _powers()[0]
+    total, scale = 0, 1
+    for k in range(0, len(cps), _WINDOW):
+        part = cps[k:k + _WINDOW].astype(np.uint64)
+        total = (total + int(np.sum(part * pw[: len(part)])) * scale) % _MOD
+        scale = scale * pow(_BASE, len(part), _MOD) % _MOD
+    return np.uint64(total)
+
+
+def hash_strings(strings: list[str]) -> np.ndarray:
+    """:func:`span_hashes` of whole strings (vocabulary terms, stopwords), as they are."""
+    lengths = np.fromiter(map(len, strings), dtype=np.int64, count=len(strings))
+    ends = np.cumsum(lengths)
+    cps = np.frombuffer("".join(strings).encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    return span_hashes(cps, ends - lengths, ends)
+
+
+class Tokens(NamedTuple):
+    """The tokens of a batch of paragraphs, as ``TOKEN_PATTERN`` finds them in normalised text."""
+
+    hashes: np.ndarray  # uint64 hash of each token (see span_hashes)
+    row: np.ndarray  # paragraph of each token
+    is_word: np.ndarray  # str.isalnum() of each token
+
+
+def tokenize_batch(texts: list[str]) -> Tokens:
+    """Tokens of all ``texts`` (lower-cased, digits as 0), found with numpy, not a regex.
+
+    The batch is one code-point array; a token starts where the character class changes
+    (word, punctuation, break) or at a stand-alone CJK character. No Python work per token.
+    """
+    joined = _SEP.join(texts)
+    if joined.count(_SEP) != max(len(texts) - 1, 0):  # a text holds the separator itself
+        joined = _SEP.join(t.replace(_SEP, " ") for t in texts)
+    cps = np.frombuffer(joined.lower().encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    cps = cps.copy()
+    cps[((cps >= 0x31) & (cps <= 0x39)) | ((cps >= 0xFF10) & (cps <= 0xFF19))] = 0x30
+    cls = _token_classes()[cps]
+    edge = np.empty(len(cls) + 1, dtype=bool)  # class changes between c[i-1] and c[i]
+    edge[0] = edge[-1] = True
+    np.not_equal(cls[1:], cls[:-1], out=edge[1:-1])
+    single = cls == _SINGLE
+    edge[:-1] |= single
+    edge[1:] |= single
+    token = cls != _BREAK
+    starts = np.flatnonzero(edge[:-1] & token)
+    ends = np.flatnonzero(edge[1:] & token) + 1
+    row = np.cumsum(cps == ord(_SEP))[starts] if len(starts) else np.zeros(0, dtype=np.int64)
+    is_word = cls[starts] != _OTHER
+    if "_" in joined:  # \w includes "_", str.isalnum() does not
+        under = np.concatenate([[0], np.cumsum(cps == 0x5F)])
+        is_word &= under[ends] == under[starts]
+    return Tokens(span_hashes(cps, starts, ends), row.astype(np.int64), is_word)
 
 
 def _tfidf_rows(rows: np.ndarray, cols: np.ndarray, n_rows: int, idf: np.ndarray) -> sp.csr_matrix:
@@ -111,26 +214,36 @@ class WordTfidf:
             else:
                 bi_keys.append(tokens[pair[0]] * n_tok + tokens[pair[1]])
                 bi_feat.append(feat)
-        self._tokens = tokens
+        self._n_tok = n_tok
+        hashes = hash_strings(list(tokens))
+        self._hash_order = np.argsort(hashes, kind="stable")
+        self._hash_sorted = hashes[self._hash_order]
         self._uni = np.full(n_tok + 1, -1, dtype=np.int64)  # last slot: unknown token
         self._uni[np.array(uni_tok, dtype=np.int64)] = uni_feat
         order = np.argsort(np.array(bi_keys, dtype=np.int64), kind="stable")
         self._bi_keys = np.array(bi_keys, dtype=np.int64)[order]
         self._bi_feat = np.array(bi_feat, dtype=np.int64)[order]
 
+    def token_ids(self, hashes: np.ndarray) -> np.ndarray:
+        """Vocabulary token id of each token hash; ``n_tok`` for tokens not in the vocabulary."""
+        n_tok = self._n_tok
+        if not n_tok:
+            return np.full(len(hashes), 0, dtype=np.int64)
+        pos = np.searchsorted(self._hash_sorted, hashes)
+        pos[pos == n_tok] = 0
+        return np.where(self._hash_sorted[pos] == hashes, self._hash_order[pos], n_tok)
+
     @property
     def n_features(self) -> int:
         return len(self.terms_)
 
     def transform(self, texts: list[str]) -> sp.csr_matrix:
-        toks, row = tokenize_batch(texts)
-        return self.transform_tokens(toks, row, len(texts))
+        return self.transform_tokens(tokenize_batch(texts), len(texts))
 
-    def transform_tokens(self, toks: list[str], row: np.ndarray, n: int) -> sp.csr_matrix:
+    def transform_tokens(self, tokens: Tokens, n: int) -> sp.csr_matrix:
         """Transform from ``tokenize_batch`` output (shared with other text features)."""
-        n_tok = len(self._tokens)
-        tid = np.fromiter(map(self._tokens.get, toks, repeat(n_tok)), dtype=np.int64,
-                          count=len(toks))
+        n_tok, row = self._n_tok, tokens.row
+        tid = self.token_ids(tokens.hashes)
         uni = self._uni[tid]
         keep = uni >= 0
         rows, cols = [row[keep]], [uni[keep]]
@@ -162,8 +275,8 @@ class CharHashTfidf:
         self.ngrams = ngrams
         self.max_chars = max_chars
 
-    def _pairs(self, texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
-        """(paragraph, bucket) of every n-gram occurrence, sorted by paragraph.
+    def _pairs(self, texts: list[str], by_row: bool = True) -> tuple[np.ndarray, np.ndarray]:
+        """(paragraph, bucket) of every n-gram occurrence, sorted by paragraph if ``by_row``.
 
         The batch is one code-point array with a NUL between paragraphs; windows are hashed
         with whole-array slices and those that touch a NUL are dropped.
@@ -195,6 +308,8 @@ class CharHashTfidf:
         if not rows:
             return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
         row, col = np.concatenate(rows), np.concatenate(cols)
+        if not by_row:
+            return row, col
         order = np.argsort(row, kind="stable")  # merges the sorted runs, one per n
         return row[order], col[order]
 
@@ -221,3 +336,17 @@ class CharHashTfidf:
         data = (data / norms[rows]).astype(np.float32)
         indptr = np.concatenate([[0], np.cumsum(np.bincount(rows, minlength=n))])
         return sp.csr_matrix((data, cols, indptr), shape=(n, self.n_features))
+
+    def dot(self, texts: list[str], coef: np.ndarray, weight: float = 1.0) -> np.ndarray:
+        """``(transform(texts) * weight) @ coef`` straight from the n-gram occurrences.
+
+        No matrix is built or sorted; the values (float32, as ``transform`` stores them) are
+        summed in the same order, so the result is the same to the last bit.
+        """
+        rows, cols = self._pairs(texts, by_row=False)
+        n = len(texts)
+        idf = self.idf_[cols]
+        norms = np.sqrt(np.bincount(rows, weights=idf * idf, minlength=n))
+        norms[norms == 0] = 1.0
+        data = (idf / norms[rows]).astype(np.float32) * np.float32(weight)
+        return np.bincount(rows, weights=data * coef[cols], minlength=n)

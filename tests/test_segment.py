@@ -9,8 +9,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from detector.clean import rebuild
-from detector.segment import BLANK_CHARS, normalize_paragraph, segment
+from detector.clean import paragraph_texts, rebuild
+from detector.segment import BLANK_CHARS, normalize_paragraph, segment, segment_arrays
 
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT / "seeds"
@@ -342,3 +342,29 @@ def test_rebuild_keeps_bom_when_first_line_is_removed():
     assert _keep_all_but("\ufeff  Ad\r\n\r\nBody.", {"Ad"}) == "\ufeffBody."
     assert _keep_all_but("\ufeffBody.\nAd", {"Ad"}) == "\ufeffBody."
     assert _keep_all_but("\ufeffAd", {"Ad"}) == ""
+
+
+# --------------------------------------------------------------------------- the array form
+
+
+@PROPS
+@given(ANY_TEXT, st.data())
+def test_array_form_gives_the_same_paragraphs_texts_and_rebuild(text, data):
+    arrays = segment_arrays(text)
+    spans = segment(text)
+    assert arrays.to_list() == spans and len(arrays) == len(spans)
+    # the single-spaced shortcut never changes what the model sees
+    assert paragraph_texts(text, arrays) == [normalize_paragraph(text[s.start:s.end]) for s in spans]
+    keep = data.draw(st.lists(st.booleans(), min_size=len(spans), max_size=len(spans)))
+    assert rebuild(text, arrays, keep) == rebuild(text, spans, keep)
+
+
+def test_single_spaced_flag():
+    assert segment_arrays("one line\ntwo words here\n").single_spaced
+    assert not segment_arrays("double  space\n").single_spaced
+    assert not segment_arrays("tab\there\n").single_spaced
+    assert not segment_arrays("crlf\r\nline\r\n").single_spaced
+    assert not segment_arrays("nbsp\xa0here").single_spaced
+    wrapped = segment_arrays(WRAPPED)
+    assert wrapped.single_spaced and len(wrapped) == 1
+    assert paragraph_texts(WRAPPED, wrapped) == [" ".join(WRAPPED.split())]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pytest
 import scipy.sparse as sp
@@ -9,7 +11,16 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from sklearn.feature_extraction.text import TfidfVectorizer
 
-from detector.textvec import TOKEN_PATTERN, CharHashTfidf, WordTfidf, normalize_text
+from detector.textvec import (
+    _BASE,
+    _LEN_MIX,
+    TOKEN_PATTERN,
+    CharHashTfidf,
+    WordTfidf,
+    hash_strings,
+    normalize_text,
+    tokenize_batch,
+)
 
 CORPUS = [
     "Read more here... Alibaba: Buy or sell?!",
@@ -172,3 +183,57 @@ def test_normalize_text():
     assert normalize_text("Sep 23, ＡＢ１２") == "sep 00, ａｂ00"
     assert normalize_text("a\x01b") == "a b"
     assert normalize_text("0") == "0"
+
+
+# --------------------------------------------------------------------------- numpy tokenizer
+
+_TOKEN_RE = re.compile(TOKEN_PATTERN)
+
+
+def regex_tokens(texts):
+    """The reference: TOKEN_PATTERN over each normalised text, with the paragraph of each token."""
+    toks, rows = [], []
+    for i, t in enumerate(texts):
+        found = _TOKEN_RE.findall(normalize_text(t))
+        toks += found
+        rows += [i] * len(found)
+    return toks, rows
+
+
+def reference_hash(token: str) -> int:
+    """span_hashes written out in plain Python integers."""
+    h = sum(ord(c) * pow(_BASE, j, 1 << 64) for j, c in enumerate(token)) % (1 << 64)
+    return h ^ (len(token) * int(_LEN_MIX)) % (1 << 64)
+
+
+_TOKEN_TEXT = st.lists(st.one_of(_WORDS, st.text(max_size=6)), max_size=10).map(" ".join)
+
+
+@settings(deadline=None, max_examples=150)
+@given(st.lists(_TOKEN_TEXT, max_size=8))
+def test_tokenize_batch_finds_the_regex_tokens(texts):
+    toks, rows = regex_tokens(texts)
+    got = tokenize_batch(texts)
+    assert got.row.tolist() == rows
+    assert got.hashes.tolist() == hash_strings(toks).tolist()
+    assert got.is_word.tolist() == [t.isalnum() for t in toks]
+
+
+def test_token_hashes_match_the_formula_and_tell_tokens_apart():
+    toks = ["a", "b", "ab", "ba", "aa", "aaa", "\x00", "\x00\x00", "日", "😀", "straße", "x" * 500]
+    assert hash_strings(toks).tolist() == [reference_hash(t) for t in toks]
+    assert len(set(hash_strings(toks).tolist())) == len(toks)
+
+
+def test_token_longer_than_a_hash_window():
+    long = "ab" * 150_001  # longer than the prefix-sum window
+    assert hash_strings([long]).tolist() == [reference_hash(long)]
+    got = tokenize_batch(["x " + long + " y", long])
+    assert got.hashes.tolist() == hash_strings(["x", long, "y", long]).tolist()
+    assert got.row.tolist() == [0, 0, 0, 1]
+
+
+def test_tokenize_batch_cjk_and_separator_inside_text():
+    got = tokenize_batch(["阿里巴巴 ok", "a\x01b", ""])
+    assert got.hashes.tolist() == hash_strings(["阿", "里", "巴", "巴", "ok", "a", "b"]).tolist()
+    assert got.row.tolist() == [0, 0, 0, 0, 0, 1, 1]

@@ -1,0 +1,47 @@
+"""Layout features: counts of a paragraph's own characters, and document context."""
+
+from __future__ import annotations
+
+import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from detector.layout import LAYOUT_NAMES, SELF_NAMES, layout_features, self_features
+
+
+def col(x: np.ndarray, name: str) -> np.ndarray:
+    return x[:, SELF_NAMES.index(name)] if x.shape[1] == len(SELF_NAMES) else \
+        x[:, LAYOUT_NAMES.index(name)]
+
+
+def test_dates_western_and_cjk():
+    x = self_features(["2024年5月3日に発表", "Posted 09-02 at 14:30", "no dates here", "年月日", "１２月"])
+    assert np.expm1(col(x, "dates")).round().tolist() == [3, 2, 0, 0, 1]
+
+
+def test_character_counts_stop_at_paragraph_bounds():
+    x = self_features(["ABC", "def", "", "?!?!", "© 2025 (3)"])
+    assert col(x, "upper_ratio").tolist() == [1.0, 0.0, 0.0, 0.0, 0.0]
+    assert col(x, "question_marks").tolist() == [0, 0, 0, 3, 0]
+    assert col(x, "copyright").tolist() == [0, 0, 0, 0, 1]
+    assert col(x, "paren_count").tolist() == [0, 0, 0, 0, 1]
+
+
+def test_repeats_count_within_a_document_only():
+    texts = ["Reply", "Great post", "Reply", "Reply", "Reply"]
+    x = layout_features(texts, [3, 2])
+    assert np.expm1(col(x, "log_repeats")).round().tolist() == [1, 0, 1, 1, 1]
+
+
+_PARA = st.text(alphabet=st.sampled_from(list("aB1 .?-:/©|@#(3)年日٣😀\u3000")), max_size=30)
+
+
+@settings(deadline=None, max_examples=60)
+@given(st.lists(st.lists(_PARA, min_size=1, max_size=5), min_size=1, max_size=5))
+def test_features_do_not_depend_on_the_batch(docs):
+    texts = [t for d in docs for t in d]
+    batch = layout_features(texts, [len(d) for d in docs])
+    alone = np.concatenate([layout_features(d, [len(d)]) for d in docs])
+    # equal up to rounding: window sums come from the batch's running totals
+    np.testing.assert_allclose(batch, alone, rtol=0, atol=1e-12)
+    np.testing.assert_array_equal(self_features(texts), batch[:, : len(SELF_NAMES)])
