@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from .model import BoilerplateModel
-from .segment import Span, Spans, normalize_paragraph, segment_arrays
+from .segment import Span, Spans, normalize_paragraph, segment_batch
 
 __all__ = ["Paragraph", "CleanResult", "Detector", "rebuild", "MARK_PREFIX"]
 
@@ -212,7 +212,7 @@ class Detector:
 
     def clean_batch(self, texts: Sequence[str], mark: bool = False) -> list[CleanResult]:
         """Clean several texts with one batched model call."""
-        spans = [segment_arrays(t) for t in texts]
+        spans = segment_batch(texts)
         docs = [paragraph_texts(t, sp) for t, sp in zip(texts, spans)]
         probs = self.model.predict_proba(docs)
         return [_result(t, sp, p, self.threshold, mark) for t, sp, p in zip(texts, spans, probs)]

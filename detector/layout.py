@@ -96,8 +96,9 @@ def doc_index(lengths: list[int]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 SELF_NAMES = [
     "log_chars", "log_words", "mean_word_len", "digit_ratio", "upper_ratio", "punct_ratio",
     "symbol_ratio", "cjk_ratio", "title_ratio", "ends_terminal", "ends_colon", "ends_open",
-    "starts_bullet", "starts_lower", "starts_digit", "ellipsis", "question_marks", "urls", "at_sign",
-    "hashtags", "currency", "dates", "pipes", "paren_count", "copyright", "sentences",
+    "starts_bullet", "starts_lower", "starts_digit", "ellipsis_short", "question_marks_short",
+    "urls_short", "at_sign_short", "hashtags_short", "currency_short", "dates", "pipes_short",
+    "paren_count_short", "copyright_short", "sentences",
     "quote_marks", "counter_like", "len_le3w", "len_4_8w", "len_9_20w", "len_21_50w", "len_gt50w",
 ]
 CONTEXT_NAMES = [
@@ -166,6 +167,7 @@ def _self_features(texts: list[str]) -> np.ndarray:
     urls = _literal_starts(joined, "://") + _literal_starts(joined, "www.")
     paren_count = [bool(_PAREN_COUNT.search(t)) if "(" in t or "[" in t else False for t in texts]
     wc = words
+    short = 1.0 / (1.0 + words / 15.0)
     feats = [
         np.log1p(lengths), np.log1p(words), chars / np.maximum(words, 1) / 10.0,
         count(digit) / chars, upper / np.maximum(letters, 1), count(cls == PUNCT) / chars,
@@ -173,17 +175,19 @@ def _self_features(texts: list[str]) -> np.ndarray:
         count(word_start & (cls == UPPER)) / np.maximum(n_word_starts, 1),
         ends_terminal, last_flags & F_COLON > 0, ends_open, first_flags & F_BULLET > 0,
         first_cls == LOWER, first_cls == DIGIT,
-        np.minimum(_per_paragraph(_literal_starts(joined, _ELLIPSIS), bounds)
-                   + count(cps == 0x2026), 3),
-        np.minimum(count((cps == 0x3F) | (cps == 0x21) | (cps == 0xFF1F)), 3),
-        np.minimum(_per_paragraph(urls, bounds), 1),
-        np.log1p(count(cps == 0x40)),
-        np.log1p(_per_paragraph(hashtags, bounds)),
-        np.minimum(count(flags & F_CURRENCY > 0), 3),
+        # Marks that decide a short line ("Read more...", "© 2025", "| Share", a URL) but say
+        # little inside long prose: each is scaled down as the paragraph grows.
+        short * np.minimum(_per_paragraph(_literal_starts(joined, _ELLIPSIS), bounds)
+                           + count(cps == 0x2026), 3),
+        short * np.minimum(count((cps == 0x3F) | (cps == 0x21) | (cps == 0xFF1F)), 3),
+        short * np.minimum(_per_paragraph(urls, bounds), 1),
+        short * np.log1p(count(cps == 0x40)),
+        short * np.log1p(_per_paragraph(hashtags, bounds)),
+        short * np.minimum(count(flags & F_CURRENCY > 0), 3),
         np.log1p(count(date_like) + _per_paragraph(cjk_dates, bounds)),
-        np.log1p(count(cps == 0x7C)),
-        np.array(paren_count),
-        np.minimum(count((cps == 0xA9) | (cps == 0xAE)), 2),
+        short * np.log1p(count(cps == 0x7C)),
+        short * np.array(paren_count),
+        short * np.minimum(count((cps == 0xA9) | (cps == 0xAE)), 2),
         np.minimum(count(flags & F_SENT_END > 0) / np.maximum(words, 1) * 10, 3),
         np.minimum(count(flags & F_QUOTE > 0), 4),
         (lengths <= 12) & (letters <= 2),

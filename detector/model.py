@@ -51,6 +51,10 @@ class Params:
     min_df: int = 2
     inner_folds: int = 3
     content_weight: float = 1.0
+    #: a content paragraph of n characters weighs ``content_weight * (1 + n / content_chars)``:
+    #: the loss then counts characters of content, as content loss does, so a long paragraph
+    #: is costlier to remove than a short line
+    content_chars: float = 150.0
     extra: dict = field(default_factory=dict)
 
 
@@ -99,7 +103,7 @@ class BoilerplateModel:
         para_group = np.repeat(np.asarray(groups), lengths)
         known = y != AMBIGUOUS
         chars = np.fromiter(map(len, texts), dtype=np.float64, count=len(texts))
-        weights = np.where(y == CONTENT, p.content_weight * (1 + np.log1p(chars / 400)), 1.0)
+        weights = np.where(y == CONTENT, p.content_weight * (1 + chars / p.content_chars), 1.0)
 
         self.text_ = TextFeatures(p.use_chars, p.char_weight, p.min_df).fit(texts)
         raw_layout = layout_features(texts, lengths)

@@ -8,12 +8,13 @@ is a separator, so ``rebuild(text, segment(text))`` gives back the input exactly
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import NamedTuple
 
 import numpy as np
 
-__all__ = ["Span", "Spans", "segment", "segment_arrays", "normalize_paragraph", "BLANK_CHARS"]
+__all__ = ["Span", "Spans", "segment", "segment_arrays", "segment_batch", "normalize_paragraph", "BLANK_CHARS"]
 
 # Characters that make a line "blank": Unicode whitespace (NBSP included) plus BOM and zero-widths.
 BLANK_CHARS = " \t\n\r\x0b\x0c\x1c\x1d\x1e\x1f\x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005" \
@@ -59,27 +60,30 @@ _BLANK_TABLE = np.zeros(0x10000, dtype=bool)
 _BLANK_TABLE[[ord(c) for c in BLANK_CHARS]] = True
 
 
-def _line_arrays(text: str) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, bool]:
-    """(line_start, line_end_with_terminator, content_start, content_end) of each non-blank line,
-    and whether the text is single-spaced (see :class:`Spans`).
+def _line_arrays(joined: str, offsets: np.ndarray, lengths: np.ndarray
+                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """(line_start, line_end_with_terminator, content_start, content_end) of each non-blank line
+    of the texts joined in ``joined`` (each followed by one ``\n``, text k at ``offsets[k]``),
+    and for each text whether it is single-spaced (see :class:`Spans`).
 
     Lines end at ``\n``, ``\r\n`` or ``\r``; a line's content runs from its first to its last
     non-blank character. Computed on the code-point array, with no Python step per line.
     """
-    cps = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    cps = np.frombuffer(joined.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
     blank = _BLANK_TABLE[np.minimum(cps, 0xFFFF)]
-    nonblank = np.flatnonzero(~blank)
-    if not len(nonblank):
-        empty = np.zeros(0, dtype=np.int64)
-        return empty, empty, empty, empty, True
     space = cps == 0x20
     breaks = cps == 0x0A
-    single_spaced = not (np.count_nonzero(blank) > np.count_nonzero(space | breaks)
-                         or (space[1:] & space[:-1]).any())
-    if "\r" in text:  # a lone \r ends a line too; the \r of \r\n does not end one of its own
+    # Per text (its slice runs to the next text and takes in the "\n" joiner, which counts as
+    # blank and as a break alike): no blank but spaces and \n, and no two spaces in a row.
+    other_blank = np.add.reduceat(blank & ~space & ~breaks, offsets)
+    double = np.zeros(len(cps), dtype=bool)
+    double[:-1] = space[:-1] & space[1:]
+    single_spaced = (other_blank == 0) & (np.add.reduceat(double, offsets) == 0)
+    if "\r" in joined:  # a lone \r ends a line too; the \r of \r\n does not end one of its own
         cr = cps == 0x0D
         cr[:-1] &= ~breaks[1:]
         breaks |= cr
+    nonblank = np.flatnonzero(~blank)
     line_ends = np.flatnonzero(breaks) + 1  # each line's end, terminator included
     line = np.cumsum(breaks, dtype=np.int64)[nonblank]  # breaks before it (it is no break)
     first = np.ones(len(nonblank), dtype=bool)
@@ -88,7 +92,10 @@ def _line_arrays(text: str) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndar
     last[:-1] = first[1:]
     k = line[first]
     bounds = np.concatenate([[0], line_ends, [len(cps)]])
-    return bounds[k], bounds[k + 1], nonblank[first], nonblank[last] + 1, single_spaced
+    cs = nonblank[first]
+    # A text's last line ends at the text's end, not after the joiner.
+    text_end = (offsets + lengths)[np.searchsorted(offsets, cs, side="right") - 1]
+    return bounds[k], np.minimum(bounds[k + 1], text_end), cs, nonblank[last] + 1, single_spaced
 
 
 _TERMINAL = tuple(".!?:;…。！？」』\"”')")
@@ -151,28 +158,47 @@ def segment(text: str) -> list[Span]:
 
 def segment_arrays(text: str) -> Spans:
     """:func:`segment` as arrays (the form the cleaning path works with)."""
-    ls, le, cs, ce, single = _line_arrays(text)
-    if len(ls) < 2:
-        return Spans(cs, ce, ls, le, single)
-    # Blocks: runs of non-blank lines with no blank line between them.
+    return segment_batch([text])[0]
+
+
+def segment_batch(texts: Sequence[str]) -> list[Spans]:
+    """:func:`segment_arrays` of several texts, found in one pass over all of them.
+
+    Each text is segmented exactly as on its own; batching only saves the fixed cost of the
+    array work per text, which dominates for short texts.
+    """
+    if not texts:
+        return []
+    lengths = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
+    offsets = np.concatenate([[0], np.cumsum(lengths + 1)[:-1]])
+    joined = "\n".join(texts) + "\n"
+    ls, le, cs, ce, single = _line_arrays(joined, offsets, lengths)
+    # Blocks: runs of non-blank lines with no blank line between them (never across texts:
+    # a text's last line ends before the joiner, so the next text's first line does not follow
+    # it directly).
     new_block = np.ones(len(ls), dtype=bool)
     new_block[1:] = ls[1:] != le[:-1]
     firsts = np.flatnonzero(new_block)
     lasts = np.append(firsts[1:], len(ls))
-    width = np.maximum.reduceat(ce - cs, firsts)
+    width = np.maximum.reduceat(ce - cs, firsts) if len(ls) else np.zeros(0, dtype=np.int64)
     wrappable = (lasts - firsts >= 2) & (width >= MIN_WRAP_WIDTH) & (width <= MAX_WRAP_WIDTH)
-    if not wrappable.any():  # every line is a paragraph of its own
-        return Spans(cs, ce, ls, le, single)
-    pieces, done = [], 0
-    for f, la in zip(firsts[wrappable].tolist(), lasts[wrappable].tolist()):
-        pieces.append(np.column_stack([cs[done:f], ce[done:f], ls[done:f], le[done:f]]))
-        block = list(zip(ls[f:la].tolist(), le[f:la].tolist(), cs[f:la].tolist(),
-                         ce[f:la].tolist()))
-        pieces.append(np.array(_split_block(text, block), dtype=np.int64).reshape(-1, 4))
-        done = la
-    pieces.append(np.column_stack([cs[done:], ce[done:], ls[done:], le[done:]]))
-    out = np.concatenate(pieces)
-    return Spans(*(np.ascontiguousarray(out[:, j]) for j in range(4)), single)
+    columns = np.column_stack([cs, ce, ls, le])
+    if wrappable.any():
+        pieces, done = [], 0
+        for f, la in zip(firsts[wrappable].tolist(), lasts[wrappable].tolist()):
+            pieces.append(columns[done:f])
+            block = [(a, b, c, d) for c, d, a, b in columns[f:la].tolist()]
+            pieces.append(np.array(_split_block(joined, block), dtype=np.int64).reshape(-1, 4))
+            done = la
+        pieces.append(columns[done:])
+        columns = np.concatenate(pieces)
+    cut = np.searchsorted(columns[:, 0], offsets)
+    out = []
+    for k, (lo, hi, off) in enumerate(zip(cut.tolist(), np.append(cut[1:], len(columns)).tolist(),
+                                          offsets.tolist())):
+        part = columns[lo:hi] - off
+        out.append(Spans(part[:, 0], part[:, 1], part[:, 2], part[:, 3], bool(single[k])))
+    return out
 
 
 def normalize_paragraph(raw: str) -> str:

@@ -22,9 +22,17 @@ def test_dates_western_and_cjk():
 def test_character_counts_stop_at_paragraph_bounds():
     x = self_features(["ABC", "def", "", "?!?!", "© 2025 (3)"])
     assert col(x, "upper_ratio").tolist() == [1.0, 0.0, 0.0, 0.0, 0.0]
-    assert col(x, "question_marks").tolist() == [0, 0, 0, 3, 0]
-    assert col(x, "copyright").tolist() == [0, 0, 0, 0, 1]
-    assert col(x, "paren_count").tolist() == [0, 0, 0, 0, 1]
+    short = 1 / (1 + np.expm1(col(x, "log_words")) / 15)  # these marks weigh less in long text
+    assert (col(x, "question_marks_short") / short).round(9).tolist() == [0, 0, 0, 3, 0]
+    assert (col(x, "copyright_short") / short).round(9).tolist() == [0, 0, 0, 0, 1]
+    assert (col(x, "paren_count_short") / short).round(9).tolist() == [0, 0, 0, 0, 1]
+
+
+def test_short_line_marks_fade_in_long_prose():
+    long = "In the interview she said the results were... well, surprising. " + \
+        "The team had expected a modest gain and measured far more than that. " * 8
+    x = self_features(["Read more here...", long])
+    assert col(x, "ellipsis_short")[0] > 4 * col(x, "ellipsis_short")[1] > 0
 
 
 def test_repeats_count_within_a_document_only():

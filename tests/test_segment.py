@@ -10,7 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from detector.clean import paragraph_texts, rebuild
-from detector.segment import BLANK_CHARS, normalize_paragraph, segment, segment_arrays
+from detector.segment import BLANK_CHARS, normalize_paragraph, segment, segment_arrays, segment_batch
 
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT / "seeds"
@@ -368,3 +368,20 @@ def test_single_spaced_flag():
     wrapped = segment_arrays(WRAPPED)
     assert wrapped.single_spaced and len(wrapped) == 1
     assert paragraph_texts(WRAPPED, wrapped) == [" ".join(WRAPPED.split())]
+
+
+@PROPS
+@given(st.lists(ANY_TEXT, max_size=6))
+def test_batch_segments_each_text_as_on_its_own(texts):
+    batch = segment_batch(texts)
+    assert len(batch) == len(texts)
+    for text, got in zip(texts, batch):
+        alone = segment_arrays(text)
+        assert got.to_list() == alone.to_list() == segment(text)
+        assert got.single_spaced == alone.single_spaced
+
+
+def test_batch_edges():
+    texts = ["a\r", "\nb", "", "c\n", "d", "  \n\n", "e\r\n"]
+    assert [s.to_list() for s in segment_batch(texts)] == [segment(t) for t in texts]
+    assert segment_batch([]) == []
