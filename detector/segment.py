@@ -14,7 +14,8 @@ from typing import NamedTuple
 
 import numpy as np
 
-__all__ = ["Span", "Spans", "segment", "segment_arrays", "segment_batch", "normalize_paragraph", "BLANK_CHARS"]
+__all__ = ["Span", "Spans", "segment", "segment_arrays", "segment_batch", "normalize_paragraph",
+           "BLANK_CHARS"]
 
 # Characters that make a line "blank": Unicode whitespace (NBSP included) plus BOM and zero-widths.
 BLANK_CHARS = " \t\n\r\x0b\x0c\x1c\x1d\x1e\x1f\x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005" \
