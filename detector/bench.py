@@ -146,7 +146,8 @@ def _open_text(path: str | Path) -> io.TextIOBase:
         import zstandard
 
         raw = open(path, "rb")  # noqa: SIM115 - closed with the reader (closefd)
-        reader = zstandard.ZstdDecompressor().stream_reader(raw, closefd=True)
+        reader = zstandard.ZstdDecompressor().stream_reader(raw, closefd=True,
+                                                            read_across_frames=True)
         return io.TextIOWrapper(reader, encoding="utf-8")
     return open(path, encoding="utf-8")
 

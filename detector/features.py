@@ -38,10 +38,11 @@ class TextFeatures:
     #: dense columns appended after the n-grams: function-word share and count
     DENSE_NAMES = ("stopword_ratio", "stopword_count")
 
-    def __init__(self, use_chars: bool = True, char_weight: float = 0.7, min_df: int = 2):
+    def __init__(self, use_chars: bool = True, char_weight: float = 0.7, min_df: int = 2,
+                 word_norm_power: float = 1.0):
         self.use_chars = use_chars
         self.char_weight = char_weight
-        self.word = WordTfidf(min_df=min_df)
+        self.word = WordTfidf(min_df=min_df, norm_power=word_norm_power)
         self.char = CharHashTfidf()
 
     def fit(self, texts: list[str]) -> TextFeatures:
@@ -108,7 +109,7 @@ def context_scores(margin: np.ndarray, lengths: list[int], layout: np.ndarray) -
     pages usually begin and end with residue. ``layout`` is the standardised layout matrix;
     the margin times a few of its columns lets stage 2 trust the text score less for long
     paragraphs inside the main text. Document-wide statistics were tried and dropped: they
-    made the model worse on real pages (see the model card).
+    made the model worse on real pages (see the note above ``layout.CONTEXT_NAMES``).
     """
     _, pos, size = doc_index(lengths)
     n = len(margin)

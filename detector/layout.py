@@ -101,9 +101,13 @@ SELF_NAMES = [
     "paren_count_short", "copyright_short", "sentences",
     "quote_marks", "counter_like", "len_le3w", "len_4_8w", "len_9_20w", "len_21_50w", "len_gt50w",
 ]
+# No document-wide features (length, share of short lines): in a labelled corpus the long
+# documents are the full-page dumps, mostly boilerplate, and a model that sees them learns to
+# strip more of every long page (on real full pages the document length alone doubled the
+# content lost, with cross-validation unchanged).
 CONTEXT_NAMES = [
-    "rel_pos", "pos_capped", "from_end_capped", "doc_len_capped", "is_first", "is_last", "char_frac_before",
-    "in_main_span", "log_dist_long", "long_density_3", "long_density_8", "doc_short_frac",
+    "rel_pos", "pos_capped", "from_end_capped", "is_first", "is_last", "char_frac_before",
+    "in_main_span", "log_dist_long", "long_density_3", "long_density_8",
     "log_repeats", "same_shape_run",
 ]
 NEIGHBOUR_BASE = ["log_chars", "ends_terminal", "title_ratio", "digit_ratio", "starts_bullet",
@@ -241,8 +245,6 @@ def _context(texts: list[str], selff: np.ndarray, lengths: list[int]
 
     doc_chars = np.bincount(doc, weights=chars, minlength=len(lengths))[doc]
     before = cum_all[idx] - cum_all[doc_first]
-    short = (chars < 40).astype(np.float64)
-    short_frac = np.bincount(doc, weights=short, minlength=len(lengths))[doc] / np.maximum(size, 1)
     # Repetition inside the document: equal texts of one document share a key (text hash
     # mixed with the document number; a 64-bit collision is as unlikely as one of hash()).
     keys = np.fromiter(map(hash, texts), dtype=np.int64, count=n).view(np.uint64)
@@ -260,9 +262,8 @@ def _context(texts: list[str], selff: np.ndarray, lengths: list[int]
         run += a + b
     return np.column_stack([
         pos / np.maximum(size - 1, 1), np.minimum(pos, 20) / 20, np.minimum(size - 1 - pos, 20) / 20,
-        np.minimum(size, 100) / 100,
         pos == 0, pos == size - 1, before / np.maximum(doc_chars, 1.0), in_main,
-        np.log1p(dist), density(3), density(8), short_frac, np.log1p(repeats), run / 6.0,
+        np.log1p(dist), density(3), density(8), np.log1p(repeats), run / 6.0,
     ]).astype(np.float64), is_long
 
 

@@ -55,6 +55,9 @@ class Params:
     #: the loss then counts characters of content, as content loss does, so a long paragraph
     #: is costlier to remove than a short line
     content_chars: float = 150.0
+    #: word TF-IDF rows are divided by ``norm ** word_norm_power``; below 1, a telling phrase
+    #: in a long paragraph (a disclaimer, a bio) is not drowned by its other words
+    word_norm_power: float = 0.85
     extra: dict = field(default_factory=dict)
 
 
@@ -105,7 +108,7 @@ class BoilerplateModel:
         chars = np.fromiter(map(len, texts), dtype=np.float64, count=len(texts))
         weights = np.where(y == CONTENT, p.content_weight * (1 + chars / p.content_chars), 1.0)
 
-        self.text_ = TextFeatures(p.use_chars, p.char_weight, p.min_df).fit(texts)
+        self.text_ = TextFeatures(p.use_chars, p.char_weight, p.min_df, p.word_norm_power).fit(texts)
         raw_layout = layout_features(texts, lengths)
         self.layout_scaler_ = Standardizer().fit(raw_layout)
         dense = self.layout_scaler_.transform(raw_layout) * p.layout_weight
@@ -306,10 +309,12 @@ class BoilerplateModel:
     @classmethod
     def _from_arrays(cls, meta: dict, a: dict) -> BoilerplateModel:
         known = {k: v for k, v in meta["params"].items() if k in Params.__dataclass_fields__}
+        known.setdefault("word_norm_power", 1.0)  # files from before the parameter used L2
         params = Params(**known)
         params.char_weight = float(params.char_weight)
         model = cls(params, threshold=float(meta["threshold"]))
-        text = TextFeatures(params.use_chars, params.char_weight, params.min_df)
+        text = TextFeatures(params.use_chars, params.char_weight, params.min_df,
+                            params.word_norm_power)
         text.word.set_state(meta["word_terms"], a["word_idf"])
         text.char.n_features = int(meta["char"]["n_features"])
         text.char.ngrams = tuple(meta["char"]["ngrams"])

@@ -157,8 +157,12 @@ def tokenize_batch(texts: list[str]) -> Tokens:
     return Tokens(span_hashes(cps, starts, ends), row, is_word)
 
 
-def _tfidf_rows(rows: np.ndarray, cols: np.ndarray, n_rows: int, idf: np.ndarray) -> sp.csr_matrix:
-    """Count (row, col) pairs, then apply sublinear tf, idf weights and L2 row normalisation."""
+def _tfidf_rows(rows: np.ndarray, cols: np.ndarray, n_rows: int, idf: np.ndarray,
+                norm_power: float = 1.0) -> sp.csr_matrix:
+    """Count (row, col) pairs, then apply sublinear tf, idf weights and L2 row normalisation.
+
+    Rows are divided by ``norm ** norm_power``; below 1, long rows keep more weight per term.
+    """
     n_cols = idf.shape[0]
     counts = sp.csr_matrix(
         (np.ones(len(rows), dtype=np.float64), (rows, cols)), shape=(n_rows, n_cols)
@@ -168,7 +172,7 @@ def _tfidf_rows(rows: np.ndarray, cols: np.ndarray, n_rows: int, idf: np.ndarray
     row_of = np.repeat(np.arange(n_rows), np.diff(counts.indptr))
     norms = np.sqrt(np.bincount(row_of, weights=data * data, minlength=n_rows))
     norms[norms == 0] = 1.0
-    data /= norms[row_of]
+    data /= norms[row_of] if norm_power == 1.0 else norms[row_of] ** norm_power
     return sp.csr_matrix((data.astype(np.float32), counts.indices, counts.indptr), shape=counts.shape)
 
 
@@ -179,9 +183,11 @@ class WordTfidf:
     vocabulary and IDF without per-n-gram Python work.
     """
 
-    def __init__(self, min_df: int = 2, max_features: int | None = None):
+    def __init__(self, min_df: int = 2, max_features: int | None = None,
+                 norm_power: float = 1.0):
         self.min_df = min_df
         self.max_features = max_features
+        self.norm_power = norm_power
 
     def fit(self, texts: list[str]) -> WordTfidf:
         from sklearn.feature_extraction.text import TfidfVectorizer
@@ -253,7 +259,8 @@ class WordTfidf:
             pos, hit = find_sorted(self._bi_keys, keys)
             rows.append(row[:-1][ok][hit])
             cols.append(self._bi_feat[pos[hit]])
-        return _tfidf_rows(np.concatenate(rows), np.concatenate(cols), n, self.idf_)
+        return _tfidf_rows(np.concatenate(rows), np.concatenate(cols), n, self.idf_,
+                           self.norm_power)
 
 
 _MULT = np.array([0x85EBCA6B, 0xC2B2AE35, 0x27D4EB2F, 0x165667B1, 0x9E3779B1], dtype=np.uint32)

@@ -72,6 +72,20 @@ def test_iter_texts_limit_and_stats(tmp_path):
     assert stats["paragraphs"] >= len(every)
 
 
+def test_iter_texts_reads_compressed_corpora(tmp_path):
+    """gzip and concatenated zstd frames (pzstd, ``cat a.zst b.zst``) read as one corpus."""
+    zstandard = pytest.importorskip("zstandard")
+    lines = [json.dumps({"text": f"Paragraph {i}.\nAd"}) + "\n" for i in range(6)]
+    with gzip.open(tmp_path / "c.jsonl.gz", "wt", encoding="utf-8") as fh:
+        fh.writelines(lines)
+    zc = zstandard.ZstdCompressor()
+    frames = zc.compress("".join(lines[:2]).encode()) + zc.compress("".join(lines[2:]).encode())
+    (tmp_path / "c.jsonl.zst").write_bytes(frames)
+    expected = [f"Paragraph {i}.\nAd" for i in range(6)]
+    for name in ("c.jsonl.gz", "c.jsonl.zst"):
+        assert list(bench.iter_texts(tmp_path / name)) == expected, name
+
+
 @pytest.fixture(scope="module")
 def tiny_corpus(tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("bench") / "tiny.jsonl"

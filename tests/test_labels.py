@@ -67,6 +67,24 @@ def test_read_labelled_repo_labels():
     assert {d.group for d in seeds} == {f"seeds:seed-00{i}" for i in range(5)}
 
 
+def test_labels_readme_counts_match_the_files():
+    """The counts and file table in labels/README.md describe the files as they are."""
+    import re
+    from collections import Counter
+
+    readme = (LABELS / "README.md").read_text(encoding="utf-8")
+    docs = read_labelled([LABELS])
+    lab = Counter(int(v) for d in docs for v in d.labels)
+    n = sum(lab.values())
+    assert (f"{len(docs)} documents, {n} paragraphs: content {lab[0]}, boilerplate {lab[1]}, "
+            f"ambiguous {lab[-1]}.") in readme
+    kinds = Counter(k for d in docs for v, k in zip(d.labels, d.kinds) if v == 1)
+    for kind, count in kinds.items():
+        assert f"| {kind} | {count} |" in readme, kind
+    listed = set(re.findall(r"^\| `([^`]+\.jsonl)` \|", readme, flags=re.M))
+    assert listed == {f.name for f in LABELS.glob("*.jsonl")}
+
+
 def test_read_labelled_file_and_directory(tmp_path):
     sub = tmp_path / "nested"
     sub.mkdir()

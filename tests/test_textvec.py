@@ -81,6 +81,22 @@ def test_word_tfidf_matches_sklearn_min_df_1():
     assert_same_as_sklearn(CORPUS, OTHER + CORPUS, min_df=1)
 
 
+@pytest.mark.parametrize("power", [0.5, 0.85])
+def test_word_tfidf_norm_power_keeps_weight_in_long_rows(power):
+    """Rows are sklearn's L2 rows times ``norm ** (1 - power)``: same direction, longer rows
+    longer vectors, so a telling phrase is not drowned by a long paragraph's other words."""
+    ours = WordTfidf(norm_power=power).fit(CORPUS)
+    unit = WordTfidf().fit(CORPUS)
+    got, ref = ours.transform(OTHER + CORPUS).toarray(), unit.transform(OTHER + CORPUS).toarray()
+    got_norm, ref_norm = np.linalg.norm(got, axis=1), np.linalg.norm(ref, axis=1)
+    nonzero = ref_norm > 0
+    np.testing.assert_allclose(got[nonzero] / got_norm[nonzero, None], ref[nonzero], atol=1e-5)
+    raw = sklearn_vec().set_params(norm=None).fit(CORPUS).transform(OTHER + CORPUS).toarray()
+    raw_norm = np.linalg.norm(raw, axis=1)
+    np.testing.assert_allclose(got_norm[nonzero], raw_norm[nonzero] ** (1 - power), rtol=1e-5)
+    assert got_norm.max() > 1.0
+
+
 def test_word_tfidf_vocabulary_is_not_trivial():
     ours = WordTfidf().fit(CORPUS)
     assert "read more" in ours.terms_ and "newsletter" in ours.terms_
