@@ -1,10 +1,11 @@
 """Text n-gram features: word TF-IDF and hashed character n-grams, vectorised with numpy.
 
-Both vectorisers turn a list of paragraph strings into an L2-normalised sublinear TF-IDF sparse
-matrix. The word vocabulary and IDF are learnt by scikit-learn's ``TfidfVectorizer``; the transform
-is re-implemented with numpy (tokens found on the code-point array of the whole batch and looked
-up by 64-bit hash), which is several times faster and gives the same matrix (tested against
-scikit-learn).
+Both vectorisers turn a list of paragraph strings into a sublinear TF-IDF sparse matrix, rows
+L2-normalised (the word rows optionally divided by ``norm ** norm_power`` instead, so long rows
+keep more weight). The word vocabulary and IDF are learnt by scikit-learn's ``TfidfVectorizer``;
+the transform is re-implemented with numpy (tokens found on the code-point array of the whole
+batch and looked up by 64-bit hash), which is several times faster and gives the same matrix
+(tested against scikit-learn).
 Character n-grams (3 and 4) are hashed from the code-point array of the whole batch, so they
 cost a few numpy passes whatever the language; they carry signal for unseen spellings, numbers
 and scripts without word boundaries.
