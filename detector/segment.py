@@ -134,11 +134,9 @@ def _continues(prev: str, nxt: str, width: int) -> bool:
     return not (prev.endswith(_TERMINAL) and nxt[:1].isupper())
 
 
-def _split_block(text: str, block: list[tuple[int, int, int, int]]) -> list[Span]:
-    """Split a run of non-blank lines into paragraphs, merging hard-wrapped lines."""
-    width = max(ce - cs for _, _, cs, ce in block)
-    if len(block) == 1 or not MIN_WRAP_WIDTH <= width <= MAX_WRAP_WIDTH:  # cannot be wrapped
-        return [Span(cs, ce, ls, le) for ls, le, cs, ce in block]
+def _split_block(text: str, block: list[tuple[int, int, int, int]], width: int) -> list[Span]:
+    """Split a run of non-blank lines (its widest line ``width`` long, within the wrap widths)
+    into paragraphs, merging hard-wrapped lines."""
     bodies = [text[cs:ce] for _, _, cs, ce in block]
     wrapped = _is_wrapped_block(bodies, width)
     spans: list[Span] = []
@@ -186,10 +184,11 @@ def segment_batch(texts: Sequence[str]) -> list[Spans]:
     columns = np.column_stack([cs, ce, ls, le])
     if wrappable.any():
         pieces, done = [], 0
-        for f, la in zip(firsts[wrappable].tolist(), lasts[wrappable].tolist()):
+        for f, la, w in zip(firsts[wrappable].tolist(), lasts[wrappable].tolist(),
+                            width[wrappable].tolist()):
             pieces.append(columns[done:f])
             block = [(a, b, c, d) for c, d, a, b in columns[f:la].tolist()]
-            pieces.append(np.array(_split_block(joined, block), dtype=np.int64).reshape(-1, 4))
+            pieces.append(np.array(_split_block(joined, block, w), dtype=np.int64).reshape(-1, 4))
             done = la
         pieces.append(columns[done:])
         columns = np.concatenate(pieces)

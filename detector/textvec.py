@@ -173,7 +173,7 @@ def _tfidf_rows(rows: np.ndarray, cols: np.ndarray, n_rows: int, idf: np.ndarray
     row_of = np.repeat(np.arange(n_rows), np.diff(counts.indptr))
     norms = np.sqrt(np.bincount(row_of, weights=data * data, minlength=n_rows))
     norms[norms == 0] = 1.0
-    data /= norms[row_of] if norm_power == 1.0 else norms[row_of] ** norm_power
+    data /= norms[row_of] ** norm_power
     return sp.csr_matrix((data.astype(np.float32), counts.indices, counts.indptr), shape=counts.shape)
 
 
@@ -335,12 +335,16 @@ class CharHashTfidf:
         """
         rows, cols = self._pairs(texts)
         n = len(texts)
-        data = self.idf_[cols]
-        norms = np.sqrt(np.bincount(rows, weights=data * data, minlength=n))
-        norms[norms == 0] = 1.0
-        data = (data / norms[rows]).astype(np.float32)
+        data = self._unit_weights(rows, cols, n)
         indptr = np.concatenate([[0], np.cumsum(np.bincount(rows, minlength=n))])
         return sp.csr_matrix((data, cols, indptr), shape=(n, self.n_features))
+
+    def _unit_weights(self, rows: np.ndarray, cols: np.ndarray, n: int) -> np.ndarray:
+        """The idf of each occurrence, each of the ``n`` rows scaled to unit length (float32)."""
+        idf = self.idf_[cols]
+        norms = np.sqrt(np.bincount(rows, weights=idf * idf, minlength=n))
+        norms[norms == 0] = 1.0
+        return (idf / norms[rows]).astype(np.float32)
 
     def dot(self, texts: list[str], coef: np.ndarray, weight: float = 1.0) -> np.ndarray:
         """``(transform(texts) * weight) @ coef`` straight from the n-gram occurrences.
@@ -350,8 +354,5 @@ class CharHashTfidf:
         """
         rows, cols = self._pairs(texts, by_row=False)
         n = len(texts)
-        idf = self.idf_[cols]
-        norms = np.sqrt(np.bincount(rows, weights=idf * idf, minlength=n))
-        norms[norms == 0] = 1.0
-        data = (idf / norms[rows]).astype(np.float32) * np.float32(weight)
+        data = self._unit_weights(rows, cols, n) * np.float32(weight)
         return np.bincount(rows, weights=data * coef[cols], minlength=n)
