@@ -80,7 +80,7 @@ class CleanResult:
 
     @property
     def n_removed(self) -> int:
-        return int(self.removed_mask.sum())
+        return int(np.count_nonzero(self.removed_mask))
 
     @property
     def after(self) -> str:
@@ -120,26 +120,32 @@ def rebuild(text: str, spans: Sequence[Span] | Spans, keep: Sequence[bool]) -> s
     If the text's last line had no line end and is removed, the new last line loses its line
     end too. A text whose paragraphs are all removed becomes "".
     """
-    if all(keep):
+    mask = np.asarray(keep, dtype=bool).tobytes()  # one byte per paragraph, 1 = kept
+    if 0 not in mask:
         return text
-    kept = [i for i, k in enumerate(keep) if k]
-    if not kept:
+    if 1 not in mask:
         return ""
     if isinstance(spans, Spans):
         line_start, line_end = spans.line_start.tolist(), spans.line_end.tolist()
     else:
         line_start, line_end = [s.line_start for s in spans], [s.line_end for s in spans]
+    first = mask.index(1)
     head = text[: line_start[0]]
-    if kept[0] != 0 and not head and text.startswith("\ufeff"):
+    if first != 0 and not head and text.startswith("\ufeff"):
         head = "\ufeff"  # the BOM marks the file, not the removed first line
+    # Each run of kept paragraphs is one slice: from the end of the paragraph before it (so
+    # with the blank lines between) to the end of its last line; the first run starts at its
+    # own first line.
     out = [head]
-    for i in kept:
-        if i != kept[0]:
-            out.append(text[line_end[i - 1] : line_start[i]])
-        out.append(text[line_start[i] : line_end[i]])
+    a = first
+    while a >= 0:
+        b = mask.find(0, a)
+        b = len(mask) if b < 0 else b
+        out.append(text[line_start[a] if a == first else line_end[a - 1] : line_end[b - 1]])
+        a = mask.find(1, b)
     out.append(text[line_end[-1] :])
     result = "".join(out)
-    if not keep[-1] and not text[: line_end[-1]].endswith(("\n", "\r")):
+    if not mask[-1] and not text[: line_end[-1]].endswith(("\n", "\r")):
         for terminator in ("\r\n", "\n", "\r"):
             if result.endswith(terminator):
                 result = result[: -len(terminator)]
@@ -155,7 +161,7 @@ def _result(text: str, spans: Spans, probs: np.ndarray, threshold: float,
     if mark:
         res.text = _marked(text, res.paragraphs)
     else:
-        res.text = rebuild(text, spans, (~removed).tolist())
+        res.text = rebuild(text, spans, ~removed)
     return res
 
 

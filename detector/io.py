@@ -368,7 +368,10 @@ def iter_jsonl(source: TextSource, field: str, errors: str = "strict") -> Iterat
                 yield Record(n, raw, obj, None, f"{where}: field {field!r} is a JSON "
                                                 f"{_json_type(value)}, not a string")
                 continue
-            bad = _SURROGATE.search(value)
+            # Only a \uD800-\uDFFF escape can leave a lone surrogate (decoded UTF-8 never does):
+            # without one in the line, the regex scan of the whole text is skipped.
+            maybe = b"\\ud" in raw or b"\\uD" in raw
+            bad = _SURROGATE.search(value) if maybe else None
             if bad is not None:
                 if errors == "strict":
                     yield Record(n, raw, obj, None,

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
+from itertools import repeat
 from pathlib import Path
 
 import numpy as np
@@ -36,7 +37,8 @@ def _sigmoid(x: np.ndarray) -> np.ndarray:
 
 
 def _split(values: np.ndarray, lengths: list[int]) -> list[np.ndarray]:
-    return np.split(values, np.cumsum(lengths)[:-1]) if lengths else []
+    ends = np.cumsum(lengths).tolist()
+    return [values[end - n:end] for n, end in zip(lengths, ends)]
 
 
 @dataclass
@@ -153,20 +155,16 @@ class BoilerplateModel:
         n_text = self.text_.n_features
         if not self.cache_size:
             return self.text_.dot(texts, self.coef1_[:n_text]), self_features(texts)
-        cache = self._cache
+        rows = np.fromiter(map(self._cache.get, texts, repeat(-1)), dtype=np.int64,
+                           count=len(texts))
         out = np.empty((len(texts), 1 + len(SELF_NAMES)))
-        hit_pos, hit_row = [], []
-        missing: dict[str, list[int]] = {}
-        for i, t in enumerate(texts):
-            row = cache.get(t)
-            if row is None:
-                missing.setdefault(t, []).append(i)
-            else:
-                hit_pos.append(i)
-                hit_row.append(row)
-        if hit_pos:
-            out[hit_pos] = self._cache_rows[hit_row]
-        if missing:
+        hit = rows >= 0
+        if hit.any():
+            out[hit] = self._cache_rows[rows[hit]]
+        if not hit.all():
+            missing: dict[str, list[int]] = {}
+            for i in np.flatnonzero(~hit).tolist():
+                missing.setdefault(texts[i], []).append(i)
             new = list(missing)
             values = np.column_stack([self.text_.dot(new, self.coef1_[:n_text]),
                                       self_features(new)])
@@ -192,24 +190,28 @@ class BoilerplateModel:
         rows[start:need] = values
         self._cache.update(zip(texts, range(start, need)))
 
-    def decision_function(self, docs: list[list[str]]) -> list[np.ndarray]:
-        """Final-stage margin (log-odds of boilerplate) of every paragraph, one array a doc."""
+    def _margins(self, docs: list[list[str]]) -> tuple[np.ndarray, list[int]]:
+        """Final-stage margins of all paragraphs of ``docs`` in one array, and the doc sizes."""
         lengths = [len(d) for d in docs]
         texts = [t for d in docs for t in d]
         if not texts:
-            return [np.zeros(0) for _ in docs]
+            return np.zeros(0), lengths
         text_margin, selff = self._own_parts(texts)
         dense = self._stage1_inputs(texts, lengths, selff) * self.params.layout_weight
         n_text = self.text_.n_features
         margin1 = text_margin + dense @ self.coef1_[n_text:] + self.intercept1_
         z = self.z_scaler_.transform(self._stage2_inputs(margin1, dense, lengths))
-        return _split(z @ self.coef2_ + self.intercept2_, lengths)
+        return z @ self.coef2_ + self.intercept2_, lengths
+
+    def decision_function(self, docs: list[list[str]]) -> list[np.ndarray]:
+        """Final-stage margin (log-odds of boilerplate) of every paragraph, one array a doc."""
+        return _split(*self._margins(docs))
 
     def predict_proba(self, docs: list[list[str]]) -> list[np.ndarray]:
         """P(boilerplate) of every paragraph, one array per document."""
-        return [_sigmoid(m) for m in self.decision_function(docs)]
+        margins, lengths = self._margins(docs)
+        return _split(_sigmoid(margins), lengths)
 
-    # ----------------------------------------------------------------------------- explain
     def explain(self, doc: list[str], top: int = 6) -> list[list[tuple[str, float]]]:
         """For each paragraph, the features that pushed its score most (coefficient x value).
 
