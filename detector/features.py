@@ -13,7 +13,7 @@ import scipy.sparse as sp
 
 from .layout import LAYOUT_NAMES, doc_index
 from .stopwords import STOPWORDS
-from .textvec import CharHashTfidf, Tokens, WordTfidf, find_sorted, hash_strings, tokenize_batch
+from .textvec import CharHashTfidf, HashIndex, Tokens, WordTfidf, hash_strings, tokenize_batch
 
 __all__ = ["Standardizer", "TextFeatures", "context_scores", "CONTEXT_SCORE_NAMES"]
 
@@ -84,12 +84,12 @@ class TextFeatures:
         return names + [f"text:{n}" for n in self.DENSE_NAMES]
 
 
-_STOPWORD_HASHES = np.sort(hash_strings(sorted(STOPWORDS)))
+_STOPWORDS = HashIndex(hash_strings(sorted(STOPWORDS)))
 
 
 def _stopword_density(tokens: Tokens, n: int) -> np.ndarray:
     """Share of word tokens that are function words, and their count (capped at 10)."""
-    _, is_stop = find_sorted(_STOPWORD_HASHES, tokens.hashes)
+    is_stop = _STOPWORDS.get(tokens.hashes) >= 0
     words = np.bincount(tokens.row, weights=tokens.is_word, minlength=n)[:n]
     stops = np.bincount(tokens.row, weights=is_stop, minlength=n)[:n]
     return np.column_stack([stops / np.maximum(words, 1), np.minimum(stops, 10) / 10])

@@ -21,7 +21,7 @@ import numpy as np
 import scipy.sparse as sp
 
 __all__ = ["normalize_text", "TOKEN_PATTERN", "WordTfidf", "CharHashTfidf", "Tokens",
-           "tokenize_batch", "hash_strings", "find_sorted"]
+           "tokenize_batch", "hash_strings", "HashIndex"]
 
 _CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uac00-\ud7af"
 # Words are \w runs, except that CJK characters stand alone (so bigrams are character pairs);
@@ -36,13 +36,56 @@ def normalize_text(text: str) -> str:
     return _DIGIT.sub("0", (text.replace(_SEP, " ") if _SEP in text else text).lower())
 
 
-def find_sorted(sorted_keys: np.ndarray, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Where each of ``keys`` sits in ``sorted_keys``, and whether it is there at all."""
-    if not len(sorted_keys):
-        return np.zeros(len(keys), dtype=np.int64), np.zeros(len(keys), dtype=bool)
-    pos = np.searchsorted(sorted_keys, keys)
-    pos[pos == len(sorted_keys)] = 0
-    return pos, sorted_keys[pos] == keys
+class HashIndex:
+    """Exact look-up of 64-bit keys in an open-addressing hash table (linear probing).
+
+    The vocabulary look-ups of every token run through this. A table at most a quarter full
+    settles most keys with one gather, about twice as fast as ``np.searchsorted`` on the sorted
+    keys. Equal keys keep the value of their first occurrence.
+    """
+
+    _MIX = np.uint64(0x9E3779B97F4A7C15)
+
+    def __init__(self, keys: np.ndarray, values: np.ndarray | None = None):
+        keys = np.asarray(keys).astype(np.uint64)
+        values = np.arange(len(keys)) if values is None else np.asarray(values)
+        keys, first = np.unique(keys, return_index=True)
+        values = values[first].astype(np.int64)
+        if len(values) and values.min() < 0:
+            raise ValueError("HashIndex values must be >= 0")
+        bits = max(4, (4 * len(keys) - 1).bit_length())
+        self._shift, self._mask = np.uint64(64 - bits), (1 << bits) - 1
+        self._keys = np.zeros(1 << bits, dtype=np.uint64)
+        self._values = np.full(1 << bits, -1, dtype=np.int64)  # -1: empty slot
+        slot, todo = self._slots(keys), np.arange(len(keys))
+        while todo.size:  # insert in rounds; of keys that want the same free slot, one wins
+            free = self._values[slot[todo]] < 0
+            taken, first_claim = np.unique(slot[todo[free]], return_index=True)
+            won = todo[free][first_claim]
+            self._keys[taken], self._values[taken] = keys[won], values[won]
+            placed = np.zeros(len(keys), dtype=bool)
+            placed[won] = True
+            todo = todo[~placed[todo]]
+            slot[todo] = (slot[todo] + 1) & self._mask
+
+    def _slots(self, keys: np.ndarray) -> np.ndarray:
+        return ((keys * self._MIX) >> self._shift).astype(np.int64)
+
+    def get(self, keys: np.ndarray, default: int = -1) -> np.ndarray:
+        """The value of each of ``keys``, ``default`` for keys not in the index."""
+        keys = np.asarray(keys).astype(np.uint64)
+        out = np.full(len(keys), default, dtype=np.int64)
+        pending, slot = np.arange(len(keys)), self._slots(keys)
+        while pending.size:
+            value = self._values[slot]
+            hit = (self._keys[slot] == keys) & (value >= 0)
+            out[pending[hit]] = value[hit]
+            probe = ~hit & (value >= 0)  # an occupied slot holding another key: try the next
+            pending, keys, slot = pending[probe], keys[probe], (slot[probe] + 1) & self._mask
+        return out
+
+    def __contains__(self, key) -> bool:
+        return bool(self.get(np.array([key]))[0] >= 0)
 
 
 # Token classes of every code point, for the numpy tokenizer (same tokens as TOKEN_PATTERN).
@@ -225,19 +268,14 @@ class WordTfidf:
                 bi_keys.append(tokens[pair[0]] * n_tok + tokens[pair[1]])
                 bi_feat.append(feat)
         self._n_tok = n_tok
-        hashes = hash_strings(list(tokens))
-        self._hash_order = np.argsort(hashes, kind="stable")
-        self._hash_sorted = hashes[self._hash_order]
+        self._tokens = HashIndex(hash_strings(list(tokens)))  # token hash -> token id
         self._uni = np.full(n_tok + 1, -1, dtype=np.int64)  # last slot: unknown token
         self._uni[np.array(uni_tok, dtype=np.int64)] = uni_feat
-        order = np.argsort(np.array(bi_keys, dtype=np.int64), kind="stable")
-        self._bi_keys = np.array(bi_keys, dtype=np.int64)[order]
-        self._bi_feat = np.array(bi_feat, dtype=np.int64)[order]
+        self._bigrams = HashIndex(np.array(bi_keys, dtype=np.int64), np.array(bi_feat))
 
     def token_ids(self, hashes: np.ndarray) -> np.ndarray:
         """Vocabulary token id of each token hash; ``n_tok`` for tokens not in the vocabulary."""
-        pos, found = find_sorted(self._hash_sorted, hashes)
-        return np.where(found, self._hash_order[pos] if self._n_tok else 0, self._n_tok)
+        return self._tokens.get(hashes, self._n_tok)
 
     @property
     def n_features(self) -> int:
@@ -253,13 +291,13 @@ class WordTfidf:
         uni = self._uni[tid]
         keep = uni >= 0
         rows, cols = [row[keep]], [uni[keep]]
-        if tid.size > 1 and self._bi_keys.size:
+        if tid.size > 1:
             a, b = tid[:-1], tid[1:]
             ok = (row[:-1] == row[1:]) & (a < n_tok) & (b < n_tok)
-            keys = a[ok] * n_tok + b[ok]
-            pos, hit = find_sorted(self._bi_keys, keys)
+            feat = self._bigrams.get(a[ok] * n_tok + b[ok])
+            hit = feat >= 0
             rows.append(row[:-1][ok][hit])
-            cols.append(self._bi_feat[pos[hit]])
+            cols.append(feat[hit])
         return _tfidf_rows(np.concatenate(rows), np.concatenate(cols), n, self.idf_,
                            self.norm_power)
 

@@ -16,6 +16,7 @@ from detector.textvec import (
     _LEN_MIX,
     TOKEN_PATTERN,
     CharHashTfidf,
+    HashIndex,
     WordTfidf,
     hash_strings,
     normalize_text,
@@ -253,3 +254,30 @@ def test_tokenize_batch_cjk_and_separator_inside_text():
     got = tokenize_batch(["阿里巴巴 ok", "a\x01b", ""])
     assert got.hashes.tolist() == hash_strings(["阿", "里", "巴", "巴", "ok", "a", "b"]).tolist()
     assert got.row.tolist() == [0, 0, 0, 0, 0, 1, 1]
+
+
+_KEYS = st.one_of(st.integers(0, 40), st.integers(0, 2**64 - 1))
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(_KEYS, st.integers(0, 10**6)), max_size=300),
+       st.lists(_KEYS, max_size=100))
+def test_hash_index_matches_a_dict(pairs, others):
+    """Small keys collide on slots and probe; equal keys keep their first value."""
+    expected: dict[int, int] = {}
+    for key, value in pairs:
+        expected.setdefault(key, value)
+    index = HashIndex(np.array([k for k, _ in pairs], dtype=np.uint64),
+                      np.array([v for _, v in pairs], dtype=np.int64))
+    queries = [k for k, _ in pairs] + others
+    got = index.get(np.array(queries, dtype=np.uint64), default=-5).tolist()
+    assert got == [expected.get(k, -5) for k in queries]
+    assert all((k in index) == (k in expected) for k in others)
+
+
+def test_hash_index_default_values_are_positions_and_negatives_are_refused():
+    index = HashIndex(np.array([7, 3, 7, 11], dtype=np.int64))
+    assert index.get(np.array([3, 7, 11, 5])).tolist() == [1, 0, 3, -1]
+    assert HashIndex(np.zeros(0, dtype=np.uint64)).get(np.array([1, 2])).tolist() == [-1, -1]
+    with pytest.raises(ValueError, match=">= 0"):
+        HashIndex(np.array([1]), np.array([-1]))
