@@ -256,11 +256,11 @@ class Detector:
 
 def _rejoin(batch: list[str], job) -> Iterator[CleanResult]:
     """Results from a worker (without their source texts) joined to the batch they came from."""
-    texts, counts, arrays = job.get()
-    bounds = np.cumsum(counts)[:-1]
-    columns = [np.split(a, bounds) for a in arrays]
-    for i, (source, text) in enumerate(zip(batch, texts)):
-        yield CleanResult(text, source, *(col[i] for col in columns))
+    texts, counts, (starts, ends, scores, removed) = job.get()
+    stops = np.cumsum(counts).tolist()
+    for source, text, n, stop in zip(batch, texts, counts.tolist(), stops):
+        part = slice(stop - n, stop)
+        yield CleanResult(text, source, starts[part], ends[part], scores[part], removed[part])
 
 
 def _batched(items: Iterable[str], size: int) -> Iterator[list[str]]:

@@ -75,7 +75,8 @@ class TextFeatures:
         if self.use_chars:
             n_char = self.char.n_features
             out += self.char.dot(texts, coef[n_word:n_word + n_char], self.char_weight)
-        return out + _stopword_density(tokens, n) @ coef[-len(self.DENSE_NAMES):]
+        dense = _stopword_density(tokens, n)
+        return out + np.einsum("ij,j->i", dense, coef[-len(self.DENSE_NAMES):])  # no BLAS threads
 
     def feature_names(self) -> list[str]:
         names = [f"word:{t}" for t in self.word.terms_]

@@ -36,6 +36,15 @@ def _sigmoid(x: np.ndarray) -> np.ndarray:
     return 1.0 / (1.0 + np.exp(-np.clip(x, -40, 40)))
 
 
+def rows_dot(x: np.ndarray, w: np.ndarray) -> np.ndarray:
+    """``x @ w`` for a dense matrix, one row at a time and without BLAS.
+
+    For a large batch BLAS starts threads, which only spin on a busy machine and take cores
+    from the other worker processes; a row's result also never depends on the batch size.
+    """
+    return np.einsum("ij,j->i", x, w)
+
+
 def _split(values: np.ndarray, lengths: list[int]) -> list[np.ndarray]:
     ends = np.cumsum(lengths).tolist()
     return [values[end - n:end] for n, end in zip(lengths, ends)]
@@ -199,9 +208,9 @@ class BoilerplateModel:
         text_margin, selff = self._own_parts(texts)
         dense = self._stage1_inputs(texts, lengths, selff) * self.params.layout_weight
         n_text = self.text_.n_features
-        margin1 = text_margin + dense @ self.coef1_[n_text:] + self.intercept1_
+        margin1 = text_margin + rows_dot(dense, self.coef1_[n_text:]) + self.intercept1_
         z = self.z_scaler_.transform(self._stage2_inputs(margin1, dense, lengths))
-        return z @ self.coef2_ + self.intercept2_, lengths
+        return rows_dot(z, self.coef2_) + self.intercept2_, lengths
 
     def decision_function(self, docs: list[list[str]]) -> list[np.ndarray]:
         """Final-stage margin (log-odds of boilerplate) of every paragraph, one array a doc."""
@@ -225,7 +234,7 @@ class BoilerplateModel:
         lengths = [len(doc)]
         xt = self.text_.transform(doc).tocsr()
         dense = self._stage1_inputs(doc, lengths) * p.layout_weight
-        margin1 = xt @ self.coef1_[:n_text] + dense @ self.coef1_[n_text:] + self.intercept1_
+        margin1 = xt @ self.coef1_[:n_text] + rows_dot(dense, self.coef1_[n_text:]) + self.intercept1_
         z = self.z_scaler_.transform(self._stage2_inputs(margin1, dense, lengths))
         names_text = self.text_.word.terms_
         out = []
