@@ -59,13 +59,16 @@ class Spans:
 
 _BLANK_TABLE = np.zeros(0x10000, dtype=bool)
 _BLANK_TABLE[[ord(c) for c in BLANK_CHARS]] = True
+# str.islower() of each BMP character; astral characters count as lower case (see segment_batch).
+_LOWER_TABLE = np.array([chr(c).islower() for c in range(0x10000)] + [True], dtype=bool)
 
 
 def _line_arrays(joined: str, offsets: np.ndarray, lengths: np.ndarray
-                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """(line_start, line_end_with_terminator, content_start, content_end) of each non-blank line
     of the texts joined in ``joined`` (each followed by one ``\n``, text k at ``offsets[k]``),
-    and for each text whether it is single-spaced (see :class:`Spans`).
+    whether each line may start in lower case, and for each text whether it is single-spaced
+    (see :class:`Spans`).
 
     Lines end at ``\n``, ``\r\n`` or ``\r``; a line's content runs from its first to its last
     non-blank character. Computed on the code-point array, with no Python step per line.
@@ -96,7 +99,9 @@ def _line_arrays(joined: str, offsets: np.ndarray, lengths: np.ndarray
     cs = nonblank[first]
     # A text's last line ends at the text's end, not after the joiner.
     text_end = (offsets + lengths)[np.searchsorted(offsets, cs, side="right") - 1]
-    return bounds[k], np.minimum(bounds[k + 1], text_end), cs, nonblank[last] + 1, single_spaced
+    may_be_lower = _LOWER_TABLE[np.minimum(cps[cs], 0x10000)]
+    return (bounds[k], np.minimum(bounds[k + 1], text_end), cs, nonblank[last] + 1, may_be_lower,
+            single_spaced)
 
 
 _TERMINAL = tuple(".!?:;…。！？」』\"”')")
@@ -171,7 +176,7 @@ def segment_batch(texts: Sequence[str]) -> list[Spans]:
     lengths = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
     offsets = np.concatenate([[0], np.cumsum(lengths + 1)[:-1]])
     joined = "\n".join(texts) + "\n"
-    ls, le, cs, ce, single = _line_arrays(joined, offsets, lengths)
+    ls, le, cs, ce, lower, single = _line_arrays(joined, offsets, lengths)
     # Blocks: runs of non-blank lines with no blank line between them (never across texts:
     # a text's last line ends before the joiner, so the next text's first line does not follow
     # it directly).
@@ -181,6 +186,12 @@ def segment_batch(texts: Sequence[str]) -> list[Spans]:
     lasts = np.append(firsts[1:], len(ls))
     width = np.maximum.reduceat(ce - cs, firsts) if len(ls) else np.zeros(0, dtype=np.int64)
     wrappable = (lasts - firsts >= 2) & (width >= MIN_WRAP_WIDTH) & (width <= MAX_WRAP_WIDTH)
+    # _is_wrapped_block needs enough lines that go on in lower case; a block with too few is
+    # one paragraph per line, so the Python pass over its lines is skipped (same result).
+    if wrappable.any():
+        pairs = lasts - firsts - 1
+        go_on = np.add.reduceat(lower, firsts) - lower[firsts]
+        wrappable &= np.where(pairs == 1, go_on == 1, go_on >= 0.4 * pairs)
     columns = np.column_stack([cs, ce, ls, le])
     if wrappable.any():
         pieces, done = [], 0
