@@ -15,7 +15,16 @@ from .layout import LAYOUT_NAMES, doc_index
 from .stopwords import STOPWORDS
 from .textvec import CharHashTfidf, HashIndex, Tokens, WordTfidf, hash_strings, tokenize_batch
 
-__all__ = ["Standardizer", "TextFeatures", "context_scores", "CONTEXT_SCORE_NAMES"]
+__all__ = ["Standardizer", "TextFeatures", "context_scores", "rows_dot", "CONTEXT_SCORE_NAMES"]
+
+
+def rows_dot(x: np.ndarray, w: np.ndarray) -> np.ndarray:
+    """``x @ w`` for a dense matrix, one row at a time and without BLAS.
+
+    For a large batch BLAS starts threads, which only spin on a busy machine and take cores
+    from the other worker processes; a row's result also never depends on the batch size.
+    """
+    return np.einsum("ij,j->i", x, w)
 
 
 class Standardizer:
@@ -75,8 +84,7 @@ class TextFeatures:
         if self.use_chars:
             n_char = self.char.n_features
             out += self.char.dot(texts, coef[n_word:n_word + n_char], self.char_weight)
-        dense = _stopword_density(tokens, n)
-        return out + np.einsum("ij,j->i", dense, coef[-len(self.DENSE_NAMES):])  # no BLAS threads
+        return out + rows_dot(_stopword_density(tokens, n), coef[-len(self.DENSE_NAMES):])
 
     def feature_names(self) -> list[str]:
         names = [f"word:{t}" for t in self.word.terms_]
@@ -122,13 +130,19 @@ def context_scores(margin: np.ndarray, lengths: list[int], layout: np.ndarray) -
         vals = np.full(n, edge)
         vals[ok] = margin[idx[ok]]
         shifted[k] = vals
-    cum = np.concatenate([[0.0], np.cumsum(margin)])
-    first = np.arange(n) - pos
 
     def window_mean(w: int) -> np.ndarray:
-        lo = np.maximum(pos - w, 0) + first
-        hi = np.minimum(pos + w, size - 1) + first + 1
-        return (cum[hi] - cum[lo]) / (hi - lo)
+        # Neighbours are added one distance at a time, in the same order for every paragraph,
+        # so the mean never depends on what else is in the batch (a running sum would).
+        total, count = margin.copy(), np.ones(n)
+        for k in range(1, min(w, n - 1) + 1):
+            ahead = pos[: n - k] + k < size[: n - k]
+            total[: n - k] += np.where(ahead, margin[k:], 0.0)
+            count[: n - k] += ahead
+            behind = pos[k:] >= k
+            total[k:] += np.where(behind, margin[: n - k], 0.0)
+            count[k:] += behind
+        return total / count
 
     return np.column_stack([
         margin, shifted[-1], shifted[1], shifted[-2], shifted[2], shifted[-3], shifted[3],

@@ -218,7 +218,9 @@ def _context(texts: list[str], selff: np.ndarray, lengths: list[int]
     """Position, main-text-span, density, repetition and run features; also the is-long mask."""
     doc, pos, size = doc_index(lengths)
     n = len(doc)
-    chars = np.expm1(selff[:, SELF_NAMES.index("log_chars")])
+    # Whole numbers again (expm1(log1p(150)) is not exactly 150): "150 characters or more"
+    # must hold for 150, and running sums of whole numbers do not depend on the batch.
+    chars = np.rint(np.expm1(selff[:, SELF_NAMES.index("log_chars")]))
     terminal = selff[:, SELF_NAMES.index("ends_terminal")]
     is_long = (chars >= 150) & (terminal > 0) | (chars >= 400)
     doc_first = np.concatenate([[0], np.cumsum(lengths)[:-1]]).astype(np.int64)[doc]

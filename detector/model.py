@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 import scipy.sparse as sp
 
-from .features import CONTEXT_SCORE_NAMES, Standardizer, TextFeatures, context_scores
+from .features import CONTEXT_SCORE_NAMES, Standardizer, TextFeatures, context_scores, rows_dot
 from .layout import LAYOUT_NAMES, SELF_NAMES, layout_features, self_features
 
 __all__ = ["BoilerplateModel", "ModelError", "FORMAT_VERSION"]
@@ -34,15 +34,6 @@ class ModelError(Exception):
 
 def _sigmoid(x: np.ndarray) -> np.ndarray:
     return 1.0 / (1.0 + np.exp(-np.clip(x, -40, 40)))
-
-
-def rows_dot(x: np.ndarray, w: np.ndarray) -> np.ndarray:
-    """``x @ w`` for a dense matrix, one row at a time and without BLAS.
-
-    For a large batch BLAS starts threads, which only spin on a busy machine and take cores
-    from the other worker processes; a row's result also never depends on the batch size.
-    """
-    return np.einsum("ij,j->i", x, w)
 
 
 def _split(values: np.ndarray, lengths: list[int]) -> list[np.ndarray]:
