@@ -141,6 +141,7 @@ def clean(
     on_error: Annotated[str, typer.Option("--on-error", help="JSONL records that cannot be read: fail, skip, or keep (pass through unchanged).")] = "fail",
     in_place: Annotated[bool, typer.Option("--in-place", help="Overwrite the inputs (atomically).")] = False,
     progress: Annotated[Optional[bool], typer.Option("--progress/--quiet", help="Force the progress bar on or off (default: on when stderr is a terminal).")] = None,
+    compress_level: Annotated[Optional[int], typer.Option("--compress-level", help="Level of .gz (1-9, default 6) and .zst (1-22, default 3) outputs; 1 is fastest.")] = None,
     model: ModelOpt = None,
     trust_model: TrustOpt = False,
 ) -> None:
@@ -168,6 +169,7 @@ def clean(
         encoding_errors=encoding_errors, on_error=on_error, in_place=in_place,
         input_format=input_format,
         progress=sys.stderr.isatty() if progress is None else progress,
+        compress_level=compress_level,
     )
 
     def run() -> None:

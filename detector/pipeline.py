@@ -24,6 +24,7 @@ from .io import (
     TextSource,
     atomic_path,
     check_inputs,
+    check_level,
     is_jsonl,
     iter_jsonl,
     iter_sources,
@@ -54,6 +55,7 @@ class CleanOptions:
     in_place: bool = False
     input_format: str = "auto"  # auto | text | jsonl (for stdin and unknown extensions)
     progress: bool = False
+    compress_level: int | None = None  # .gz / .zst outputs; None: io.DEFAULT_LEVEL
 
 
 @dataclass
@@ -84,15 +86,16 @@ class _Item:
 class _Sink:
     """The output of one input (or stdout): a temporary file committed when the input ends."""
 
-    def __init__(self, target: Path | None):
+    def __init__(self, target: Path | None, level: int | None = None):
         self.target = target
         self._ctx = atomic_path(target) if target is not None else None
         if self._ctx is None:
             self.fh: IO[bytes] = sys.stdout.buffer
             return
+        _check_level(target, level)
         tmp = self._ctx.__enter__()
         try:
-            self.fh = open_write(tmp, like=target)
+            self.fh = open_write(tmp, like=target, level=level)
         except BaseException as exc:
             _exit_quietly(self._ctx, exc)
             raise
@@ -116,6 +119,13 @@ class _Sink:
         except BaseException:  # a half-written compressed stream may fail to close: discard it
             pass
         _exit_quietly(self._ctx, exc)
+
+
+def _check_level(target: Path | None, level: int | None) -> None:
+    try:
+        check_level(target or "", level)
+    except ValueError as exc:
+        raise UsageError(f"--compress-level: {exc}") from None
 
 
 def _exit_quietly(ctx, exc: BaseException) -> None:
@@ -186,6 +196,8 @@ def _plan_outputs(inputs: list[str], output: str | None, opts: CleanOptions) -> 
             raise UsageError("--in-place cannot rewrite standard input")
         check_inputs(inputs)
         _check_report(opts.report, [Path(p).resolve() for p in inputs], None)
+        for p in inputs:
+            _check_level(Path(p), opts.compress_level)
         return _Plan("in-place", None)
     check_inputs(inputs)
     in_paths = [Path(p).resolve() for p in inputs if p != "-"]
@@ -203,6 +215,7 @@ def _plan_outputs(inputs: list[str], output: str | None, opts: CleanOptions) -> 
     if not many:
         if out.is_dir():
             raise UsageError(f"{output}: is a directory; give a file path for a single input")
+        _check_level(out, opts.compress_level)
         return _Plan("file", out)
     if out.exists() and not out.is_dir():
         raise UsageError(f"{output}: several inputs need an output directory, this is a file")
@@ -211,6 +224,7 @@ def _plan_outputs(inputs: list[str], output: str | None, opts: CleanOptions) -> 
     for raw in inputs:  # named files: their outputs are known now, check them before any work
         if raw != "-" and not Path(raw).is_dir():
             plan.check_target(out / Path(raw).name, TextSource(Path(raw), Path(raw), raw))
+            _check_level(out / Path(raw).name, opts.compress_level)
     plan.written.clear()
     return plan
 
@@ -321,7 +335,7 @@ def clean_paths(inputs: list[str], output: str | None, detector: Detector,
                 target = _target(mode, root, item.source, output)
                 if target is not None and mode == "dir":
                     plan.check_target(target, item.source)
-                sink = _Sink(target)
+                sink = _Sink(target, opts.compress_level)
             sink_source = item.source
             if item.drop:
                 continue

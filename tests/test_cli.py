@@ -199,6 +199,26 @@ def test_jsonl_compressed_in_and_out(cli, det, corpus, tmp_path, ext_in, ext_out
     assert leftovers(tmp_path) == []
 
 
+@pytest.mark.parametrize("ext", [".gz", ".zst"])
+def test_compress_level(cli, det, corpus, tmp_path, ext):
+    plain = "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in corpus * 20).encode()
+    src = tmp_path / "in.jsonl"
+    src.write_bytes(plain)
+    sizes = {}
+    for level in ("1", None, "9"):
+        out = tmp_path / f"out-{level}.jsonl{ext}"
+        assert_ok(cli("clean", src, "-o", out, *(["--compress-level", level] if level else [])))
+        assert decompress(out.read_bytes(), ext) == expected_jsonl(det, corpus * 20)
+        sizes[level] = out.stat().st_size
+    assert sizes["1"] > sizes[None] >= sizes["9"]
+    if ext == ".gz":  # the header's XFL byte: 0 for levels 2-8 (the default is 6)
+        assert (tmp_path / "out-None.jsonl.gz").read_bytes()[8] == 0
+    out = tmp_path / f"bad.jsonl{ext}"
+    res = cli("clean", src, "-o", out, "--compress-level", "23" if ext == ".zst" else "10")
+    assert_error(res, 2, "--compress-level", "out of range", str(out))
+    assert not out.exists() and leftovers(tmp_path) == []
+
+
 def test_multi_frame_zst_input(cli, det, corpus, tmp_path):
     a = "".join(json.dumps(r) + "\n" for r in corpus[:3]).encode()
     b = "".join(json.dumps(r) + "\n" for r in corpus[3:6]).encode()

@@ -22,6 +22,7 @@ from detector.io import (
     atomic_path,
     atomic_write_text,
     check_inputs,
+    check_level,
     decode,
     is_binary,
     is_jsonl,
@@ -197,6 +198,25 @@ def test_open_write_read_round_trip(tmp_path, ext):
         assert fh.read() == data
     raw = path.read_bytes()
     assert (raw != data) == bool(ext)
+
+
+def test_open_write_levels(tmp_path):
+    data = " ".join(f"word{i % 997} and more words" for i in range(20_000)).encode()
+    for ext, bad in ((".gz", (0, 10)), (".zst", (0, 23))):
+        sizes = []
+        for level in (1, None, 9):
+            path = tmp_path / f"x{level}.txt{ext}"
+            with open_write(path, level=level) as fh:
+                fh.write(data)
+            with open_read(path) as fh:
+                assert fh.read() == data
+            sizes.append(path.stat().st_size)
+        assert sizes[0] > sizes[1] >= sizes[2]
+        for level in bad:
+            with pytest.raises(ValueError, match=f"level {level} is out of range for {ext}"):
+                open_write(tmp_path / f"y.txt{ext}", level=level)
+            assert not (tmp_path / f"y.txt{ext}").exists()
+    check_level(tmp_path / "plain.txt", 99)  # nothing is compressed: any level is moot
 
 
 def test_open_write_compression_from_final_name(tmp_path):
