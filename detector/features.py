@@ -8,12 +8,16 @@ lines goes.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
-import scipy.sparse as sp
 
 from .layout import LAYOUT_NAMES, doc_index
 from .stopwords import STOPWORDS
 from .textvec import CharHashTfidf, HashIndex, Tokens, WordTfidf, hash_strings, tokenize_batch
+
+if TYPE_CHECKING:  # scipy is imported where a matrix is built (training), not for scoring
+    import scipy.sparse as sp
 
 __all__ = ["Standardizer", "TextFeatures", "context_scores", "rows_dot", "CONTEXT_SCORE_NAMES"]
 
@@ -66,6 +70,8 @@ class TextFeatures:
                 + len(self.DENSE_NAMES))
 
     def _blocks(self, texts: list[str]) -> list:
+        import scipy.sparse as sp
+
         tokens = tokenize_batch(texts)
         blocks = [self.word.transform_tokens(tokens, len(texts))]
         if self.use_chars:
@@ -74,13 +80,15 @@ class TextFeatures:
         return blocks
 
     def transform(self, texts: list[str]) -> sp.csr_matrix:
+        import scipy.sparse as sp
+
         return sp.hstack(self._blocks(texts), format="csr", dtype=np.float32)
 
     def dot(self, texts: list[str], coef: np.ndarray) -> np.ndarray:
         """``transform(texts) @ coef`` without building the stacked matrix (the hot path)."""
         tokens = tokenize_batch(texts)
         n, n_word = len(texts), self.word.n_features
-        out = self.word.transform_tokens(tokens, n) @ coef[:n_word]
+        out = self.word.dot_tokens(tokens, n, coef[:n_word])
         if self.use_chars:
             n_char = self.char.n_features
             out += self.char.dot(texts, coef[n_word:n_word + n_char], self.char_weight)

@@ -17,7 +17,6 @@ from itertools import repeat
 from pathlib import Path
 
 import numpy as np
-import scipy.sparse as sp
 
 from .features import CONTEXT_SCORE_NAMES, Standardizer, TextFeatures, context_scores, rows_dot
 from .layout import LAYOUT_NAMES, SELF_NAMES, layout_features, self_features
@@ -98,6 +97,7 @@ class BoilerplateModel:
         ``groups`` (one per document, e.g. the site) keeps related documents in the same
         fold when stage-2 inputs are made out of fold.
         """
+        import scipy.sparse as sp
         from sklearn.model_selection import GroupKFold
 
         p = self.params

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+import subprocess
+import sys
 
 import numpy as np
 import pytest
@@ -136,6 +138,41 @@ def test_word_tfidf_matches_sklearn_property(fit_texts, texts):
     except ValueError:  # empty vocabulary: nothing to compare
         return
     assert_same_as_sklearn(fit_texts, texts)
+
+
+@settings(deadline=None, max_examples=60)
+@given(st.lists(_DOCS, min_size=1, max_size=8), st.integers(0, 2**32 - 1))
+def test_dot_is_the_matrix_product_to_the_last_bit(texts, seed):
+    vec = WordTfidf(min_df=1, norm_power=0.85).fit(CORPUS + OTHER)
+    rng = np.random.default_rng(seed)
+    coef = rng.normal(size=vec.n_features)
+    tokens = tokenize_batch(texts)
+    want = vec.transform_tokens(tokens, len(texts)) @ coef
+    got = vec.dot_tokens(tokens, len(texts), coef)
+    assert got.dtype == np.float64  # also with no known token at all
+    np.testing.assert_array_equal(got, want)
+    char = CharHashTfidf(n_features=2**12).fit(CORPUS)
+    coef = rng.normal(size=char.n_features)
+    got = char.dot(texts, coef, 0.7)
+    assert got.dtype == np.float64
+    np.testing.assert_array_equal(got, (char.transform(texts) * np.float32(0.7)) @ coef)
+
+
+def test_dot_of_texts_without_known_ngrams():
+    vec = WordTfidf(min_df=1).fit(CORPUS)
+    char = CharHashTfidf(n_features=2**12).fit(CORPUS)
+    texts = ["", "0N", "zzqx"]
+    for got in (vec.dot_tokens(tokenize_batch(texts), 3, np.ones(vec.n_features)),
+                char.dot(["", ""], np.ones(char.n_features))):
+        assert got.dtype == np.float64 and not got.any()
+
+
+def test_scoring_does_not_import_scipy():
+    """scipy is for training: a scoring process (each worker) is smaller without it."""
+    code = ("import sys, detector; detector.load().clean('Reply\\nA sentence of the article.'); "
+            "print(sorted(m for m in sys.modules if m.startswith(('scipy', 'sklearn'))))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
 
 
 # --------------------------------------------------------------------------- char hashes
