@@ -26,6 +26,7 @@ __all__ = [
     "InputError", "TextSource", "Record", "atomic_path", "atomic_write_text", "decode",
     "is_binary", "is_jsonl", "open_read", "open_write", "iter_sources", "read_text_source",
     "iter_jsonl", "compression_of", "strip_compression", "check_inputs", "check_level",
+    "ReadCounter",
 ]
 
 JSONL_SUFFIXES = (".jsonl", ".ndjson")
@@ -142,18 +143,60 @@ def open_write(path: Path, like: Path | None = None, level: int | None = None) -
 
 
 # ------------------------------------------------------------------------------ reading
-def open_read(path: Path) -> IO[bytes]:
-    """Binary reader for ``path``, decompressing .gz and .zst transparently."""
-    c = compression_of(path)
-    if c == ".gz":
-        return gzip.open(path, "rb")
-    if c == ".zst":
-        import zstandard
+class ReadCounter(io.RawIOBase):
+    """A file that counts the bytes read from it: how far into a (compressed) input we are."""
 
-        raw = open(path, "rb")  # noqa: SIM115 - closed with the reader
-        # read_across_frames: concatenated .zst files (pzstd, `cat a.zst b.zst`) are one stream.
-        return zstandard.ZstdDecompressor().stream_reader(raw, closefd=True, read_across_frames=True)
-    return open(path, "rb")
+    def __init__(self, raw: IO[bytes]):
+        self.raw = raw
+        self.count = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:
+        n = self.raw.readinto(buffer) or 0
+        self.count += n
+        return n
+
+    def close(self) -> None:
+        self.raw.close()
+        super().close()
+
+
+class _GzipReader(gzip.GzipFile):
+    """A gzip reader that also closes the file under it."""
+
+    def close(self) -> None:
+        raw = self.fileobj
+        try:
+            super().close()
+        finally:
+            if raw is not None:
+                raw.close()
+
+
+def open_read(path: Path, counter: ReadCounter | None = None) -> IO[bytes]:
+    """Binary reader for ``path``, decompressing .gz and .zst transparently.
+
+    ``counter``, a :class:`ReadCounter` over ``open(path, "rb")``, is read instead of opening
+    the file, so the caller can follow how many bytes on disk have been consumed.
+    """
+    c = compression_of(path)
+    raw: IO[bytes] = counter if counter is not None else open(path, "rb")  # noqa: SIM115
+    try:
+        if c == ".gz":
+            return _GzipReader(fileobj=raw, mode="rb")
+        if c == ".zst":
+            import zstandard
+
+            # read_across_frames: concatenated .zst files (pzstd, `cat a.zst b.zst`) are one
+            # stream.
+            return zstandard.ZstdDecompressor().stream_reader(raw, closefd=True,
+                                                              read_across_frames=True)
+    except BaseException:
+        raw.close()
+        raise
+    return io.BufferedReader(raw) if counter is not None else raw  # type: ignore[arg-type]
 
 
 # UTF-32 first: its little-endian BOM starts with the UTF-16 one.
@@ -320,6 +363,7 @@ class Record:
     obj: dict | None
     text: str | None
     error: str | None
+    pos: int = 0  # bytes of the file on disk read so far (compressed, read-ahead included)
 
     @property
     def id(self) -> str:
@@ -341,8 +385,17 @@ def iter_jsonl(source: TextSource, field: str, errors: str = "strict") -> Iterat
     """
     if source.problem:
         raise InputError(f"{source.name}: {source.problem}")
+    counter: ReadCounter | None = None
     try:
-        fh: IO[bytes] = sys.stdin.buffer if source.path is None else open_read(source.path)
+        if source.path is None:
+            fh: IO[bytes] = sys.stdin.buffer
+        else:
+            counter = ReadCounter(open(source.path, "rb"))  # noqa: SIM115 - closed with fh
+            try:
+                fh = open_read(source.path, counter)
+            except BaseException:
+                counter.close()
+                raise
     except PermissionError:
         raise InputError(f"{source.name}: permission denied") from None
     except IsADirectoryError:
@@ -397,7 +450,7 @@ def iter_jsonl(source: TextSource, field: str, errors: str = "strict") -> Iterat
                                  f"(use --encoding-errors replace)")
                     continue
                 value = _SURROGATE.sub("\ufffd", value)
-            yield Record(n, raw, obj, value, None)
+            yield Record(n, raw, obj, value, None, counter.count if counter else 0)
     finally:
         if source.path is not None:
             fh.close()

@@ -81,6 +81,7 @@ class _Item:
     record: Record | None = None
     passthrough: bool = False  # bad record kept unchanged
     drop: bool = False  # nothing to write: a skipped bad record, or the stand-in of an empty JSONL
+    disk: int = 0  # bytes on disk of all inputs read up to this item (for the progress ETA)
 
 
 class _Sink:
@@ -230,17 +231,19 @@ def _plan_outputs(inputs: list[str], output: str | None, opts: CleanOptions) -> 
 
 
 def _items(inputs: list[str], opts: CleanOptions, summary: Summary) -> Iterator[_Item]:
+    base = 0  # bytes on disk of the inputs already read
     for source in iter_sources(inputs):
         if source.problem:
             summary.skipped_files.append(f"{source.name}: {source.problem}, skipped")
             continue
+        size = _disk_size(source.path)
         if _jsonl(source, opts):
             empty = True
             for rec in iter_jsonl(source, opts.field, opts.encoding_errors):
                 empty = False
                 if rec.error is None:
                     summary.bytes_in += len(rec.raw)
-                    yield _Item(source, rec.text or "", record=rec)
+                    yield _Item(source, rec.text or "", record=rec, disk=base + rec.pos)
                 elif opts.on_error == "fail":
                     raise InputError(rec.error)
                 else:
@@ -253,10 +256,19 @@ def _items(inputs: list[str], opts: CleanOptions, summary: Summary) -> Iterator[
             read = read_text_source(source, opts.encoding_errors)
             if read is None:
                 summary.skipped_files.append(f"{source.name}: binary file, skipped")
+                base += size
                 continue
             text, encoding = read
             summary.bytes_in += len(text.encode("utf-8", "surrogatepass"))
-            yield _Item(source, text, encoding)
+            yield _Item(source, text, encoding, disk=base + size)
+        base += size
+
+
+def _disk_size(path: Path | None) -> int:
+    try:
+        return path.stat().st_size if path is not None else 0
+    except OSError:
+        return 0
 
 
 def _target(mode: str, root: Path | None, source: TextSource, output: str | None) -> Path | None:
@@ -356,7 +368,7 @@ def clean_paths(inputs: list[str], output: str | None, detector: Detector,
             if report_fh:
                 for row in res.report(doc_id):
                     report_fh.write(json.dumps(row, ensure_ascii=False) + "\n")
-            progress.update(1, len(item.text.encode("utf-8", "surrogatepass")))
+            progress.update(1, len(item.text.encode("utf-8", "surrogatepass")), item.disk)
         if sink is not None:
             done, sink = sink, None
             done.commit()

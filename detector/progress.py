@@ -1,4 +1,8 @@
-"""A one-line progress display on stderr: documents, MB, MB/s and ETA."""
+"""A one-line progress display on stderr: documents, MB, MB/s, share done and ETA.
+
+MB and MB/s count the text cleaned; the share done and the ETA come from the bytes read from
+the input files on disk, so they hold for compressed inputs too.
+"""
 
 from __future__ import annotations
 
@@ -15,12 +19,16 @@ class Progress:
         self.stream = stream or sys.stderr
         self.docs = 0
         self.bytes = 0
+        self.disk = 0
         self.start = time.perf_counter()
         self._last = 0.0
 
-    def update(self, docs: int, nbytes: int) -> None:
+    def update(self, docs: int, nbytes: int, disk: int | None = None) -> None:
+        """``nbytes`` of text cleaned in ``docs`` documents; ``disk``: input bytes read so far."""
         self.docs += docs
         self.bytes += nbytes
+        if disk is not None:
+            self.disk = disk
         if not self.enabled:
             return
         now = time.perf_counter()
@@ -32,10 +40,10 @@ class Progress:
         elapsed = max(now - self.start, 1e-9)
         rate = self.bytes / elapsed / 1e6
         line = f"\r{self.docs:,} docs  {self.bytes / 1e6:,.1f} MB  {rate:,.2f} MB/s"
-        if self.total and rate > 0 and self.bytes < self.total:
-            # Sizes on disk may be compressed, so the ETA is a guide, not a promise.
-            eta = (self.total - self.bytes) / 1e6 / rate
-            line += f"  ETA {int(eta // 60)}:{int(eta % 60):02d}"
+        if self.total and self.disk:
+            done = min(self.disk / self.total, 1.0)
+            eta = elapsed * (1 - done) / done
+            line += f"  {done:4.0%}  ETA {int(eta // 60)}:{int(eta % 60):02d}"
         self.stream.write(line + "   ")
         self.stream.flush()
 

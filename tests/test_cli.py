@@ -559,10 +559,10 @@ def test_unreadable_file_as_the_os_reports_it(cli, seeds_dir, tmp_path, monkeypa
     real = detector.io.open_read
     locked = {tmp_path / "secret.txt", tmp_path / "secret.jsonl"}
 
-    def open_read(path):
+    def open_read(path, *args):
         if Path(path) in locked:
             raise PermissionError(13, "Permission denied", str(path))
-        return real(path)
+        return real(path, *args)
 
     monkeypatch.setattr(detector.io, "open_read", open_read)
     for path in locked:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import codecs
 import gzip
+import hashlib
 import json
 import os
 import stat
@@ -18,6 +19,7 @@ from hypothesis import strategies as st
 
 from detector.io import (
     InputError,
+    ReadCounter,
     TextSource,
     atomic_path,
     atomic_write_text,
@@ -217,6 +219,24 @@ def test_open_write_levels(tmp_path):
                 open_write(tmp_path / f"y.txt{ext}", level=level)
             assert not (tmp_path / f"y.txt{ext}").exists()
     check_level(tmp_path / "plain.txt", 99)  # nothing is compressed: any level is moot
+
+
+@pytest.mark.parametrize("ext", ["", ".gz", ".zst"])
+def test_records_say_how_far_into_the_file_on_disk(tmp_path, ext):
+    lines = [json.dumps({"id": i, "text": hashlib.sha256(str(i).encode()).hexdigest()}) + "\n"
+             for i in range(20_000)]  # hex digits: ~2:1 in every format, so many reads
+    path = tmp_path / f"c.jsonl{ext}"
+    with open_write(path) as fh:
+        fh.write("".join(lines).encode())
+    size = path.stat().st_size
+    recs = list(iter_jsonl(TextSource(path, Path(path.name), str(path)), "text"))
+    assert [r.text for r in recs] == [json.loads(line)["text"] for line in lines]
+    pos = [r.pos for r in recs]
+    assert pos == sorted(pos) and 0 < pos[0] < size // 2 and pos[-1] == size
+    counter = ReadCounter(open(path, "rb"))  # noqa: SIM115 - closed with the reader
+    with open_read(path, counter) as fh:
+        assert fh.read() == "".join(lines).encode()
+    assert counter.count == size and counter.closed
 
 
 def test_open_write_compression_from_final_name(tmp_path):
