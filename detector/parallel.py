@@ -5,6 +5,8 @@ from __future__ import annotations
 import contextlib
 import multiprocessing as mp
 import signal
+import time
+from collections import deque
 from collections.abc import Iterator
 
 import numpy as np
@@ -42,18 +44,38 @@ def _score(docs: list[list[str]]):
     return _DETECTOR.model.predict_proba(docs)
 
 
+#: after an error, how long to let the batches in flight finish before killing the workers
+DRAIN_SECONDS = 10.0
+
+
 class WorkerPool:
     """A process pool whose workers hold one detector each."""
 
     def __init__(self, pool):
         self._pool = pool
+        self._jobs: deque = deque()  # submitted, maybe not finished (finished ones are pruned)
+
+    def _track(self, job):
+        while self._jobs and self._jobs[0].ready():
+            self._jobs.popleft()
+        self._jobs.append(job)
+        return job
 
     def submit(self, batch: list[str], mark: bool = False):
         """Clean ``batch`` in a worker; ``.get()`` on the result waits for it."""
-        return self._pool.apply_async(_clean, (batch, mark))
+        return self._track(self._pool.apply_async(_clean, (batch, mark)))
 
     def submit_scores(self, docs: list[list[str]]):
-        return self._pool.apply_async(_score, (docs,))
+        return self._track(self._pool.apply_async(_score, (docs,)))
+
+    def drain(self, seconds: float) -> bool:
+        """Wait up to ``seconds`` for every submitted batch to finish; True if they all did."""
+        deadline = time.monotonic() + seconds
+        for job in self._jobs:
+            job.wait(max(0.0, deadline - time.monotonic()))
+            if not job.ready():
+                return False
+        return True
 
 
 @contextlib.contextmanager
@@ -70,11 +92,22 @@ def worker_pool(detector, n_jobs: int) -> Iterator[WorkerPool]:
     finally:
         if masked:
             signal.pthread_sigmask(signal.SIG_SETMASK, old_mask)
+    workers = WorkerPool(pool)
     try:
-        yield WorkerPool(pool)
+        yield workers
         pool.close()
     except BaseException:
-        pool.terminate()
+        # Killing a worker while it sends a result leaves the result queue's lock held for
+        # good, and Pool.terminate() then waits on it forever. So the batches in flight (at
+        # most two per worker) are let finish first; only a worker stuck longer is killed.
+        try:
+            idle = workers.drain(DRAIN_SECONDS)
+        except BaseException:  # a second Ctrl-C: stop waiting
+            idle = False
+        if idle:
+            pool.close()
+        else:
+            pool.terminate()
         raise
     finally:
         pool.join()
