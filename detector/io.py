@@ -95,8 +95,8 @@ def is_jsonl(path: str | Path) -> bool:
     return strip_compression(path).lower().endswith(JSONL_SUFFIXES)
 
 
-class _GzipWriter(gzip.GzipFile):
-    """A gzip writer that also closes the file under it."""
+class _GzipFile(gzip.GzipFile):
+    """A gzip reader or writer that also closes the file under it."""
 
     def close(self) -> None:
         raw = self.fileobj
@@ -131,7 +131,7 @@ def open_write(path: Path, like: Path | None = None, level: int | None = None) -
         if c is not None and level is None:
             level = DEFAULT_LEVEL[c]
         if c == ".gz":
-            return _GzipWriter(filename="", fileobj=raw, mode="wb", mtime=0, compresslevel=level)
+            return _GzipFile(filename="", fileobj=raw, mode="wb", mtime=0, compresslevel=level)
         if c == ".zst":
             import zstandard
 
@@ -163,18 +163,6 @@ class ReadCounter(io.RawIOBase):
         super().close()
 
 
-class _GzipReader(gzip.GzipFile):
-    """A gzip reader that also closes the file under it."""
-
-    def close(self) -> None:
-        raw = self.fileobj
-        try:
-            super().close()
-        finally:
-            if raw is not None:
-                raw.close()
-
-
 def open_read(path: Path, counter: ReadCounter | None = None) -> IO[bytes]:
     """Binary reader for ``path``, decompressing .gz and .zst transparently.
 
@@ -185,7 +173,7 @@ def open_read(path: Path, counter: ReadCounter | None = None) -> IO[bytes]:
     raw: IO[bytes] = counter if counter is not None else open(path, "rb")  # noqa: SIM115
     try:
         if c == ".gz":
-            return _GzipReader(fileobj=raw, mode="rb")
+            return _GzipFile(fileobj=raw, mode="rb")
         if c == ".zst":
             import zstandard
 
