@@ -144,10 +144,11 @@ def open_write(path: Path, like: Path | None = None, level: int | None = None) -
 
 # ------------------------------------------------------------------------------ reading
 class ReadCounter(io.RawIOBase):
-    """A file that counts the bytes read from it: how far into a (compressed) input we are."""
+    """A file opened for reading that counts the bytes read from it: how far into a
+    (compressed) input we are."""
 
-    def __init__(self, raw: IO[bytes]):
-        self.raw = raw
+    def __init__(self, path: Path):
+        self.raw = open(path, "rb")  # noqa: SIM115 - closed with this object
         self.count = 0
 
     def readable(self) -> bool:
@@ -166,8 +167,9 @@ class ReadCounter(io.RawIOBase):
 def open_read(path: Path, counter: ReadCounter | None = None) -> IO[bytes]:
     """Binary reader for ``path``, decompressing .gz and .zst transparently.
 
-    ``counter``, a :class:`ReadCounter` over ``open(path, "rb")``, is read instead of opening
-    the file, so the caller can follow how many bytes on disk have been consumed.
+    ``counter``, a :class:`ReadCounter` of ``path``, is read instead of opening the file, so
+    the caller can follow how many bytes on disk have been consumed; it is closed with the
+    reader (or here, if the reader cannot be made).
     """
     c = compression_of(path)
     raw: IO[bytes] = counter if counter is not None else open(path, "rb")  # noqa: SIM115
@@ -378,12 +380,8 @@ def iter_jsonl(source: TextSource, field: str, errors: str = "strict") -> Iterat
         if source.path is None:
             fh: IO[bytes] = sys.stdin.buffer
         else:
-            counter = ReadCounter(open(source.path, "rb"))  # noqa: SIM115 - closed with fh
-            try:
-                fh = open_read(source.path, counter)
-            except BaseException:
-                counter.close()
-                raise
+            counter = ReadCounter(source.path)
+            fh = open_read(source.path, counter)
     except PermissionError:
         raise InputError(f"{source.name}: permission denied") from None
     except IsADirectoryError:

@@ -212,6 +212,7 @@ class BoilerplateModel:
         margins, lengths = self._margins(docs)
         return _split(_sigmoid(margins), lengths)
 
+    # ----------------------------------------------------------------------------- explain
     def explain(self, doc: list[str], top: int = 6) -> list[list[tuple[str, float]]]:
         """For each paragraph, the features that pushed its score most (coefficient x value).
 

@@ -40,10 +40,6 @@ def _clean(batch: list[str], mark: bool):
     return [r.text for r in results], counts, arrays
 
 
-def _score(docs: list[list[str]]):
-    return _DETECTOR.model.predict_proba(docs)
-
-
 #: after an error, how long to let the batches in flight finish before killing the workers
 DRAIN_SECONDS = 10.0
 
@@ -55,18 +51,13 @@ class WorkerPool:
         self._pool = pool
         self._jobs: deque = deque()  # submitted, maybe not finished (finished ones are pruned)
 
-    def _track(self, job):
-        while self._jobs and self._jobs[0].ready():
-            self._jobs.popleft()
-        self._jobs.append(job)
-        return job
-
     def submit(self, batch: list[str], mark: bool = False):
         """Clean ``batch`` in a worker; ``.get()`` on the result waits for it."""
-        return self._track(self._pool.apply_async(_clean, (batch, mark)))
-
-    def submit_scores(self, docs: list[list[str]]):
-        return self._track(self._pool.apply_async(_score, (docs,)))
+        while self._jobs and self._jobs[0].ready():
+            self._jobs.popleft()
+        job = self._pool.apply_async(_clean, (batch, mark))
+        self._jobs.append(job)
+        return job
 
     def drain(self, seconds: float) -> bool:
         """Wait up to ``seconds`` for every submitted batch to finish; True if they all did."""

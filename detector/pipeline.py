@@ -368,7 +368,8 @@ def clean_paths(inputs: list[str], output: str | None, detector: Detector,
             if report_fh:
                 for row in res.report(doc_id):
                     report_fh.write(json.dumps(row, ensure_ascii=False) + "\n")
-            progress.update(1, len(item.text.encode("utf-8", "surrogatepass")), item.disk)
+            if progress.enabled:  # the byte count is an encode of the text: only when shown
+                progress.update(1, len(item.text.encode("utf-8", "surrogatepass")), item.disk)
         if sink is not None:
             done, sink = sink, None
             done.commit()

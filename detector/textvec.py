@@ -226,14 +226,20 @@ def _sum_rows(rows: np.ndarray, values: np.ndarray, n: int) -> np.ndarray:
     return np.bincount(rows, weights=values, minlength=n).astype(np.float64, copy=False)
 
 
+def _csr(rows: np.ndarray, cols: np.ndarray, data: np.ndarray, shape: tuple[int, int]
+         ) -> sp.csr_matrix:
+    """A CSR matrix of entries already in row order (scipy is imported here, for training)."""
+    import scipy.sparse as sp
+
+    indptr = np.concatenate([[0], np.cumsum(np.bincount(rows, minlength=shape[0]))])
+    return sp.csr_matrix((data, cols, indptr), shape=shape)
+
+
 def _tfidf_rows(rows: np.ndarray, cols: np.ndarray, n_rows: int, idf: np.ndarray,
                 norm_power: float = 1.0) -> sp.csr_matrix:
     """:func:`_tfidf_parts` as a CSR matrix."""
-    import scipy.sparse as sp
-
     row_of, col, data = _tfidf_parts(rows, cols, n_rows, idf, norm_power)
-    indptr = np.concatenate([[0], np.cumsum(np.bincount(row_of, minlength=n_rows))])
-    return sp.csr_matrix((data, col, indptr), shape=(n_rows, idf.shape[0]))
+    return _csr(row_of, col, data, (n_rows, idf.shape[0]))
 
 
 class WordTfidf:
@@ -401,13 +407,9 @@ class CharHashTfidf:
         Skipping the duplicate merge (a sort of every row) halves the cost; the scale is the
         same at fit and predict time, which is all the classifier needs.
         """
-        import scipy.sparse as sp
-
         rows, cols = self._pairs(texts)
         n = len(texts)
-        data = self._unit_weights(rows, cols, n)
-        indptr = np.concatenate([[0], np.cumsum(np.bincount(rows, minlength=n))])
-        return sp.csr_matrix((data, cols, indptr), shape=(n, self.n_features))
+        return _csr(rows, cols, self._unit_weights(rows, cols, n), (n, self.n_features))
 
     def _unit_weights(self, rows: np.ndarray, cols: np.ndarray, n: int) -> np.ndarray:
         """The idf of each occurrence, each of the ``n`` rows scaled to unit length (float32)."""

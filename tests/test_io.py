@@ -233,7 +233,7 @@ def test_records_say_how_far_into_the_file_on_disk(tmp_path, ext):
     assert [r.text for r in recs] == [json.loads(line)["text"] for line in lines]
     pos = [r.pos for r in recs]
     assert pos == sorted(pos) and 0 < pos[0] < size // 2 and pos[-1] == size
-    counter = ReadCounter(open(path, "rb"))  # noqa: SIM115 - closed with the reader
+    counter = ReadCounter(path)
     with open_read(path, counter) as fh:
         assert fh.read() == "".join(lines).encode()
     assert counter.count == size and counter.closed
