@@ -18,6 +18,7 @@ from typing import Annotated, Optional
 import typer
 
 from . import ModelError, card_path, default_model_path, load
+from .clean import BATCH_SIZE
 from .io import InputError, check_inputs, iter_sources, read_text_source
 from .labels import LabelError
 from .pipeline import CleanOptions, UsageError, clean_paths
@@ -136,7 +137,7 @@ def clean(
     removed_key: Annotated[Optional[str], typer.Option("--removed-key", help="JSONL: store removed paragraphs and scores under this key.")] = None,
     input_format: Annotated[str, typer.Option("--format", help="auto (by extension), text or jsonl (for stdin).")] = "auto",
     workers: Annotated[int, typer.Option("--workers", "-j", help="Worker processes (0: all cores).")] = 0,
-    batch_size: Annotated[int, typer.Option("--batch-size", min=1, help="Documents per batch sent to a worker.")] = 64,
+    batch_size: Annotated[int, typer.Option("--batch-size", min=1, help="Documents per batch sent to a worker (a batch also ends at 4 MiB).")] = BATCH_SIZE,
     encoding_errors: Annotated[str, typer.Option("--encoding-errors", help="strict (fail, naming the byte offset) or replace.")] = "strict",
     on_error: Annotated[str, typer.Option("--on-error", help="JSONL records that cannot be read: fail, skip, or keep (pass through unchanged).")] = "fail",
     in_place: Annotated[bool, typer.Option("--in-place", help="Overwrite the inputs (atomically).")] = False,

@@ -26,7 +26,7 @@ __all__ = [
     "InputError", "TextSource", "Record", "atomic_path", "atomic_write_text", "decode",
     "is_binary", "is_jsonl", "open_read", "open_write", "iter_sources", "read_text_source",
     "iter_jsonl", "compression_of", "strip_compression", "check_inputs", "check_level",
-    "ReadCounter",
+    "ReadCounter", "iter_jsonl_lines", "parse_record",
 ]
 
 JSONL_SUFFIXES = (".jsonl", ".ndjson")
@@ -373,6 +373,18 @@ def iter_jsonl(source: TextSource, field: str, errors: str = "strict") -> Iterat
     an unpaired UTF-16 surrogate (``"\\ud800"``) is bad input like invalid UTF-8: an error with
     ``errors="strict"``, replaced by U+FFFD with ``errors="replace"``.
     """
+    for n, raw, pos in iter_jsonl_lines(source):
+        rec = parse_record(n, raw, source.name, field, errors)
+        rec.pos = pos
+        yield rec
+
+
+def iter_jsonl_lines(source: TextSource) -> Iterator[tuple[int, bytes, int]]:
+    """(line number, raw line, bytes read on disk so far) of each non-blank line, unparsed.
+
+    The reading half of :func:`iter_jsonl`: the parsing half, :func:`parse_record`, can then
+    run elsewhere (in a worker process). A UTF-8 BOM before the first line is dropped.
+    """
     if source.problem:
         raise InputError(f"{source.name}: {source.problem}")
     counter: ReadCounter | None = None
@@ -392,54 +404,48 @@ def iter_jsonl(source: TextSource, field: str, errors: str = "strict") -> Iterat
         for n, raw in enumerate(_lines(fh, source.name), 1):
             if n == 1 and raw.startswith(codecs.BOM_UTF8):
                 raw = raw[len(codecs.BOM_UTF8):]
-            if not raw.strip():
-                continue
-            where = f"{source.name}:{n}"
-            if not raw.endswith(b"\n") and not _is_complete_json(raw):
-                yield Record(n, raw, None, None, f"{where}: truncated last line (no line end "
-                                                 f"and not a complete JSON value)")
-                continue
-            try:
-                obj: Any = json.loads(raw.decode("utf-8", errors=errors))
-            except UnicodeDecodeError as exc:
-                yield Record(n, raw, None, None, f"{where}: invalid UTF-8 at byte {exc.start} of "
-                                                 f"the line (use --encoding-errors replace)")
-                continue
-            except ValueError as exc:  # JSONDecodeError, or an integer too long to convert
-                msg = exc.msg if isinstance(exc, json.JSONDecodeError) else _reason(exc)
-                yield Record(n, raw, None, None, f"{where}: malformed JSON ({msg})")
-                continue
-            except RecursionError:
-                yield Record(n, raw, None, None, f"{where}: malformed JSON (nested too deeply)")
-                continue
-            if not isinstance(obj, dict):
-                yield Record(n, raw, None, None,
-                             f"{where}: not a JSON object (a JSON {_json_type(obj)})")
-                continue
-            if field not in obj:
-                yield Record(n, raw, obj, None, f"{where}: record has no field {field!r}")
-                continue
-            value = obj[field]
-            if not isinstance(value, str):
-                yield Record(n, raw, obj, None, f"{where}: field {field!r} is a JSON "
-                                                f"{_json_type(value)}, not a string")
-                continue
-            # Only a \uD800-\uDFFF escape can leave a lone surrogate (decoded UTF-8 never does):
-            # without one in the line, the regex scan of the whole text is skipped.
-            maybe = b"\\ud" in raw or b"\\uD" in raw
-            bad = _SURROGATE.search(value) if maybe else None
-            if bad is not None:
-                if errors == "strict":
-                    yield Record(n, raw, obj, None,
-                                 f"{where}: field {field!r} has an unpaired surrogate "
-                                 f"(\\u{ord(bad.group()):04x}) at character {bad.start()} "
-                                 f"(use --encoding-errors replace)")
-                    continue
-                value = _SURROGATE.sub("\ufffd", value)
-            yield Record(n, raw, obj, value, None, counter.count if counter else 0)
+            if raw.strip():
+                yield n, raw, counter.count if counter else 0
     finally:
         if source.path is not None:
             fh.close()
+
+
+def parse_record(n: int, raw: bytes, name: str, field: str, errors: str = "strict") -> Record:
+    """Parse line ``n`` of the JSONL input ``name``; a bad line gives a Record with ``error``."""
+    where = f"{name}:{n}"
+    if not raw.endswith(b"\n") and not _is_complete_json(raw):
+        return Record(n, raw, None, None, f"{where}: truncated last line (no line end and not "
+                                          f"a complete JSON value)")
+    try:
+        obj: Any = json.loads(raw.decode("utf-8", errors=errors))
+    except UnicodeDecodeError as exc:
+        return Record(n, raw, None, None, f"{where}: invalid UTF-8 at byte {exc.start} of the "
+                                          f"line (use --encoding-errors replace)")
+    except ValueError as exc:  # JSONDecodeError, or an integer too long to convert
+        msg = exc.msg if isinstance(exc, json.JSONDecodeError) else _reason(exc)
+        return Record(n, raw, None, None, f"{where}: malformed JSON ({msg})")
+    except RecursionError:
+        return Record(n, raw, None, None, f"{where}: malformed JSON (nested too deeply)")
+    if not isinstance(obj, dict):
+        return Record(n, raw, None, None, f"{where}: not a JSON object (a JSON {_json_type(obj)})")
+    if field not in obj:
+        return Record(n, raw, obj, None, f"{where}: record has no field {field!r}")
+    value = obj[field]
+    if not isinstance(value, str):
+        return Record(n, raw, obj, None, f"{where}: field {field!r} is a JSON "
+                                         f"{_json_type(value)}, not a string")
+    # Only a \uD800-\uDFFF escape can leave a lone surrogate (decoded UTF-8 never does):
+    # without one in the line, the regex scan of the whole text is skipped.
+    maybe = b"\\ud" in raw or b"\\uD" in raw
+    bad = _SURROGATE.search(value) if maybe else None
+    if bad is not None:
+        if errors == "strict":
+            return Record(n, raw, obj, None, f"{where}: field {field!r} has an unpaired "
+                                             f"surrogate (\\u{ord(bad.group()):04x}) at character "
+                                             f"{bad.start()} (use --encoding-errors replace)")
+        value = _SURROGATE.sub("\ufffd", value)
+    return Record(n, raw, obj, value, None)
 
 
 def _json_type(value: object) -> str:
@@ -458,8 +464,8 @@ def _json_type(value: object) -> str:
 
 def _lines(fh: IO[bytes], name: str) -> Iterator[bytes]:
     try:
-        reader = fh if isinstance(fh, io.BufferedIOBase) else io.BufferedReader(fh)  # type: ignore
-        yield from reader
+        # A large buffer in C: few calls into the (Python) decompressor, not one per 8 KiB.
+        yield from io.BufferedReader(fh, buffer_size=1 << 20)  # type: ignore[arg-type]
     except _stream_errors() as exc:  # truncated or corrupt .gz / .zst, I/O errors
         raise InputError(f"{name}: cannot read: {_reason(exc)}") from None
 

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import contextlib
+import itertools
 import multiprocessing as mp
 import signal
 import time
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 
 import numpy as np
 
@@ -27,13 +28,17 @@ def _init(detector) -> None:
     _DETECTOR = detector
 
 
-def _clean(batch: list[str], mark: bool):
+def _call(fn: Callable, args: tuple):
+    return fn(_DETECTOR, *args)
+
+
+def clean_arrays(detector, batch: list[str], mark: bool):
     """Clean ``batch``; the source texts are not sent back (the parent has them).
 
     The per-paragraph arrays of the whole batch go back as four arrays, not four per document:
     pickling many small arrays costs more than the cleaning of short documents.
     """
-    results = _DETECTOR.clean_batch(batch, mark)
+    results = detector.clean_batch(batch, mark)
     counts = np.fromiter((r.n_paragraphs for r in results), dtype=np.int64, count=len(results))
     arrays = [np.concatenate([getattr(r, name) for r in results]) if results else np.zeros(0)
               for name in ("starts", "ends", "scores", "removed_mask")]
@@ -51,11 +56,14 @@ class WorkerPool:
         self._pool = pool
         self._jobs: deque = deque()  # submitted, maybe not finished (finished ones are pruned)
 
-    def submit(self, batch: list[str], mark: bool = False):
-        """Clean ``batch`` in a worker; ``.get()`` on the result waits for it."""
+    def submit(self, fn: Callable, *args):
+        """Run ``fn(detector, *args)`` in a worker; ``.get()`` on the result waits for it.
+
+        ``fn`` must be a module-level function (it is sent by name).
+        """
         while self._jobs and self._jobs[0].ready():
             self._jobs.popleft()
-        job = self._pool.apply_async(_clean, (batch, mark))
+        job = self._pool.apply_async(_call, (fn, args))
         self._jobs.append(job)
         return job
 
@@ -102,3 +110,27 @@ def worker_pool(detector, n_jobs: int) -> Iterator[WorkerPool]:
         raise
     finally:
         pool.join()
+
+
+def map_ordered(detector, fn: Callable, jobs: Iterable[tuple], n_jobs: int) -> Iterator[tuple]:
+    """``(job, fn(detector, *job))`` for each job, in order, computed on ``n_jobs`` processes.
+
+    With one job, or ``n_jobs == 1``, everything runs in this process. Otherwise at most
+    ``2 * n_jobs`` jobs are in flight, so memory stays bounded however long ``jobs`` is.
+    """
+    jobs = iter(jobs)
+    head = list(itertools.islice(jobs, 2))
+    if n_jobs <= 1 or len(head) < 2:
+        for job in itertools.chain(head, jobs):
+            yield job, fn(detector, *job)
+        return
+    with worker_pool(detector, n_jobs) as pool:
+        pending: deque = deque()
+        for job in itertools.chain(head, jobs):
+            pending.append((job, pool.submit(fn, *job)))
+            if len(pending) >= 2 * n_jobs:
+                done, result = pending.popleft()
+                yield done, result.get()
+        while pending:
+            done, result = pending.popleft()
+            yield done, result.get()

@@ -7,8 +7,7 @@ in input order and are written through temporary files renamed into place when c
 
 from __future__ import annotations
 
-import itertools
-import json
+import gzip
 import os
 import sys
 from collections import deque
@@ -17,25 +16,30 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
 
-from .clean import CleanResult, Detector
+from .batch import Part, PartOutput, Settings, clean_parts
+from .clean import BATCH_SIZE, Detector
 from .io import (
+    DEFAULT_LEVEL,
     InputError,
-    Record,
     TextSource,
     atomic_path,
     check_inputs,
     check_level,
+    compression_of,
     is_jsonl,
-    iter_jsonl,
+    iter_jsonl_lines,
     iter_sources,
     open_write,
     read_text_source,
 )
+from .parallel import map_ordered
 from .progress import Progress
 
 __all__ = ["CleanOptions", "Summary", "clean_paths", "UsageError"]
 
-BOM = "\ufeff"
+#: a batch also ends once it holds this many bytes of input, so large documents do not make
+#: large batches (memory in flight is at most ``2 * workers`` batches)
+BATCH_BYTES = 4 << 20
 
 
 class UsageError(Exception):
@@ -49,7 +53,7 @@ class CleanOptions:
     mark: bool = False
     report: Path | None = None
     workers: int = 1
-    batch_size: int = 64
+    batch_size: int = BATCH_SIZE  # documents per batch handed to a worker (and BATCH_BYTES)
     encoding_errors: str = "strict"
     on_error: str = "fail"  # JSONL records: fail | skip | keep
     in_place: bool = False
@@ -74,21 +78,26 @@ class Summary:
 
 
 @dataclass
-class _Item:
+class _Unit:
+    """A :class:`~detector.batch.Part` and what only the parent needs to write its output."""
+
     source: TextSource
-    text: str  # what is cleaned ("" for records passed through)
-    encoding: str = "utf-8"
-    record: Record | None = None
-    passthrough: bool = False  # bad record kept unchanged
-    drop: bool = False  # nothing to write: a skipped bad record, or the stand-in of an empty JSONL
-    disk: int = 0  # bytes on disk of all inputs read up to this item (for the progress ETA)
+    part: Part
+    disk: int = 0  # bytes on disk of all inputs read up to this part (for the progress ETA)
+    nbytes: int = 0  # bytes of input in the part
 
 
 class _Sink:
-    """The output of one input (or stdout): a temporary file committed when the input ends."""
+    """The output of one input (or stdout): a temporary file committed when the input ends.
+
+    A ``.gz`` output is written as the gzip members the workers compressed (one per batch:
+    gzip readers read them as one stream); other outputs are compressed here, if at all.
+    """
 
     def __init__(self, target: Path | None, level: int | None = None):
         self.target = target
+        self.members = target is not None and compression_of(target) == ".gz"
+        self.written = False
         self._ctx = atomic_path(target) if target is not None else None
         if self._ctx is None:
             self.fh: IO[bytes] = sys.stdout.buffer
@@ -96,16 +105,23 @@ class _Sink:
         _check_level(target, level)
         tmp = self._ctx.__enter__()
         try:
-            self.fh = open_write(tmp, like=target, level=level)
+            self.fh = open(tmp, "wb") if self.members else open_write(tmp, like=target, level=level)  # noqa: SIM115
         except BaseException as exc:
             _exit_quietly(self._ctx, exc)
             raise
+
+    def write(self, data: bytes) -> None:
+        if data:
+            self.fh.write(data)
+            self.written = True
 
     def commit(self) -> None:
         if self._ctx is None:
             self.fh.flush()
             return
         try:
+            if self.members and not self.written:  # an empty .gz file is still a gzip file
+                self.fh.write(gzip.compress(b"", mtime=0))
             self.fh.close()
         except BaseException as exc:
             _exit_quietly(self._ctx, exc)
@@ -230,38 +246,56 @@ def _plan_outputs(inputs: list[str], output: str | None, opts: CleanOptions) -> 
     return plan
 
 
-def _items(inputs: list[str], opts: CleanOptions, summary: Summary) -> Iterator[_Item]:
+def _units(inputs: list[str], opts: CleanOptions, plan: _Plan, output: str | None,
+           summary: Summary) -> Iterator[_Unit]:
+    """The inputs, read lazily and cut into parts of at most ``opts.batch_size`` records or
+    :data:`BATCH_BYTES` bytes."""
     base = 0  # bytes on disk of the inputs already read
     for source in iter_sources(inputs):
         if source.problem:
             summary.skipped_files.append(f"{source.name}: {source.problem}, skipped")
             continue
         size = _disk_size(source.path)
+        target = _target(plan.mode, plan.root, source, output)
+        level = None
+        if target is not None and compression_of(target) == ".gz":
+            level = DEFAULT_LEVEL[".gz"] if opts.compress_level is None else opts.compress_level
         if _jsonl(source, opts):
-            empty = True
-            for rec in iter_jsonl(source, opts.field, opts.encoding_errors):
-                empty = False
-                if rec.error is None:
-                    summary.bytes_in += len(rec.raw)
-                    yield _Item(source, rec.text or "", record=rec, disk=base + rec.pos)
-                elif opts.on_error == "fail":
-                    raise InputError(rec.error)
-                else:
-                    summary.bad_records.append(rec.error)
-                    yield _Item(source, "", record=rec, passthrough=opts.on_error == "keep",
-                                drop=opts.on_error == "skip")
-            if empty:  # no records: still an (empty) output, so every input has one
-                yield _Item(source, "", drop=True)
+            lines: list[tuple[int, bytes]] = []
+            nbytes = parts = 0
+            for n, raw, pos in iter_jsonl_lines(source):
+                lines.append((n, raw))
+                nbytes += len(raw)
+                if len(lines) >= opts.batch_size or nbytes >= BATCH_BYTES:
+                    yield _Unit(source, Part(source.name, lines=lines, gzip_level=level),
+                                base + pos, nbytes)
+                    lines, nbytes, parts = [], 0, parts + 1
+            if lines or not parts:  # an input without records still gets its (empty) output
+                yield _Unit(source, Part(source.name, lines=lines, gzip_level=level),
+                            base + size, nbytes)
         else:
             read = read_text_source(source, opts.encoding_errors)
             if read is None:
                 summary.skipped_files.append(f"{source.name}: binary file, skipped")
-                base += size
-                continue
-            text, encoding = read
-            summary.bytes_in += len(text.encode("utf-8", "surrogatepass"))
-            yield _Item(source, text, encoding, disk=base + size)
+            else:
+                yield _Unit(source, Part(source.name, text=read, gzip_level=level), base + size,
+                            len(read[0]))
         base += size
+
+
+def _batches(units: Iterator[_Unit], size: int) -> Iterator[list[_Unit]]:
+    """Consecutive units, ``size`` documents or :data:`BATCH_BYTES` bytes to a batch."""
+    batch: list[_Unit] = []
+    docs = nbytes = 0
+    for unit in units:
+        batch.append(unit)
+        docs += unit.part.size
+        nbytes += unit.nbytes
+        if docs >= size or nbytes >= BATCH_BYTES:
+            yield batch
+            batch, docs, nbytes = [], 0, 0
+    if batch:
+        yield batch
 
 
 def _disk_size(path: Path | None) -> int:
@@ -282,25 +316,6 @@ def _target(mode: str, root: Path | None, source: TextSource, output: str | None
     return root / source.relative
 
 
-def _encode_record(item: _Item, res: CleanResult, opts: CleanOptions, threshold: float) -> bytes:
-    rec = item.record
-    assert rec is not None
-    if item.passthrough:
-        return rec.raw if rec.raw.endswith(b"\n") else rec.raw + b"\n"
-    obj = dict(rec.obj or {})
-    obj[opts.field] = res.text
-    if opts.removed_key:
-        obj[opts.removed_key] = {
-            "removed": [p.text for p in res.removed],
-            "scores": [round(p.score, 6) for p in res.paragraphs],
-            "threshold": threshold,
-        }
-    try:
-        return (json.dumps(obj, ensure_ascii=False) + "\n").encode("utf-8")
-    except UnicodeEncodeError:  # an unpaired surrogate in another field: keep it, escaped
-        return (json.dumps(obj, ensure_ascii=True) + "\n").encode("ascii")
-
-
 def clean_paths(inputs: list[str], output: str | None, detector: Detector,
                 opts: CleanOptions | None = None) -> Summary:
     """Clean ``inputs`` (paths, directories or '-') into ``output`` (None: standard output).
@@ -312,64 +327,43 @@ def clean_paths(inputs: list[str], output: str | None, detector: Detector,
     opts = opts or CleanOptions()
     summary = Summary()
     plan = _plan_outputs(inputs, output, opts)
-    mode, root = plan.mode, plan.root
-    text_to_stdout = mode == "stdout"
+    settings = Settings(opts.field, opts.removed_key, opts.mark, opts.on_error,
+                        opts.encoding_errors, report=opts.report is not None)
     progress = Progress(enabled=opts.progress,
                         total_bytes=_total_bytes(inputs) if opts.progress else None)
-    pending: deque[_Item] = deque()
+    sent: deque[list[_Unit]] = deque()  # batches handed out, in order
 
-    def texts() -> Iterator[str]:
-        for item in _items(inputs, opts, summary):
-            pending.append(item)
-            yield item.text
+    def jobs() -> Iterator[tuple[list[Part], Settings]]:
+        for batch in _batches(_units(inputs, opts, plan, output, summary), opts.batch_size):
+            sent.append(batch)
+            yield [u.part for u in batch], settings
 
     sink: _Sink | None = None
     sink_source: TextSource | None = None
     report_ctx = atomic_path(opts.report) if opts.report else None
     report_fh = None
-    results: Iterator[CleanResult] | None = None
+    results: Iterator | None = None
     try:
         if report_ctx is not None:
-            report_fh = open(report_ctx.__enter__(), "w", encoding="utf-8")  # noqa: SIM115
-        stream = texts()
-        # Everything fits in one batch: clean in this process, no workers to start.
-        head = list(itertools.islice(stream, opts.batch_size + 1))
-        n_jobs = opts.workers if len(head) > opts.batch_size else 1
-        results = detector.clean_many(itertools.chain(head, stream), n_jobs=n_jobs,
-                                      batch_size=opts.batch_size, mark=opts.mark)
-        for res in results:
-            item = pending.popleft()
-            if sink is None or (item.source is not sink_source and not text_to_stdout):
-                if sink is not None:
-                    done, sink = sink, None
-                    done.commit()
-                    summary.outputs.append(str(done.target or "<stdout>"))
-                target = _target(mode, root, item.source, output)
-                if target is not None and mode == "dir":
-                    plan.check_target(target, item.source)
-                sink = _Sink(target, opts.compress_level)
-            sink_source = item.source
-            if item.drop:
-                continue
-            if item.record is not None:
-                sink.fh.write(_encode_record(item, res, opts, detector.threshold))
-                doc_id = f"{item.source.name}#{item.record.id}"
-            else:
-                text = res.text
-                if item.text.startswith(BOM) and not text.startswith(BOM):
-                    text = BOM + text  # the first paragraph went, the byte order mark stays
-                sink.fh.write(text.encode(item.encoding, "surrogatepass"))
-                doc_id = item.source.name
-            if item.passthrough:
-                continue
-            summary.documents += 1
-            summary.paragraphs += res.n_paragraphs
-            summary.removed += res.n_removed
-            if report_fh:
-                for row in res.report(doc_id):
-                    report_fh.write(json.dumps(row, ensure_ascii=False) + "\n")
-            if progress.enabled:  # the byte count is an encode of the text: only when shown
-                progress.update(1, len(item.text.encode("utf-8", "surrogatepass")), item.disk)
+            report_fh = open(report_ctx.__enter__(), "wb")  # noqa: SIM115
+        results = map_ordered(detector, clean_parts, jobs(), opts.workers)
+        for _, outputs in results:
+            for unit, out in zip(sent.popleft(), outputs):
+                if sink is None or (unit.source is not sink_source and plan.mode != "stdout"):
+                    if sink is not None:
+                        done, sink = sink, None
+                        done.commit()
+                        summary.outputs.append(str(done.target or "<stdout>"))
+                    target = _target(plan.mode, plan.root, unit.source, output)
+                    if target is not None and plan.mode == "dir":
+                        plan.check_target(target, unit.source)
+                    sink = _Sink(target, opts.compress_level)
+                sink_source = unit.source
+                _account(out, summary)
+                sink.write(out.data)
+                if report_fh is not None:
+                    report_fh.write(out.report)
+                progress.update(out.documents, out.text_bytes, unit.disk)
         if sink is not None:
             done, sink = sink, None
             done.commit()
@@ -395,6 +389,17 @@ def clean_paths(inputs: list[str], output: str | None, detector: Detector,
     finally:
         progress.close()
     return summary
+
+
+def _account(out: PartOutput, summary: Summary) -> None:
+    """Add a part's counts to the summary; its first bad record stops a run that fails on one."""
+    if out.error is not None:
+        raise InputError(out.error)
+    summary.bad_records.extend(out.bad_records)
+    summary.documents += out.documents
+    summary.paragraphs += out.paragraphs
+    summary.removed += out.removed
+    summary.bytes_in += out.bytes_in
 
 
 def _total_bytes(inputs: list[str]) -> int | None:

@@ -666,11 +666,13 @@ def test_failure_mid_run_leaves_nothing(cli, seed_texts, tmp_path):
 
 @pytest.fixture(scope="module")
 def big_jsonl(tmp_path_factory, seed_texts) -> Path:
-    """~20 MB of seeds with ids: some seconds of work even on two workers."""
+    """~20 MB of seeds with ids: some seconds of work even on two workers. Each copy's lines
+    carry its number, so no paragraph repeats and the paragraph cache cannot shortcut the work."""
     path = tmp_path_factory.mktemp("big") / "BIG.jsonl"
     with open(path, "w", encoding="utf-8") as fh:
         for i in range(600):
             for name, text in seed_texts.items():
+                text = text.replace("\n", f" {i}\n")
                 fh.write(json.dumps({"id": f"{i}-{name}", "text": text}, ensure_ascii=False) + "\n")
     return path
 

@@ -224,7 +224,7 @@ def test_open_write_levels(tmp_path):
 @pytest.mark.parametrize("ext", ["", ".gz", ".zst"])
 def test_records_say_how_far_into_the_file_on_disk(tmp_path, ext):
     lines = [json.dumps({"id": i, "text": hashlib.sha256(str(i).encode()).hexdigest()}) + "\n"
-             for i in range(20_000)]  # hex digits: ~2:1 in every format, so many reads
+             for i in range(60_000)]  # hex digits: ~2:1 in every format, so many 1 MiB reads
     path = tmp_path / f"c.jsonl{ext}"
     with open_write(path) as fh:
         fh.write("".join(lines).encode())

@@ -16,9 +16,9 @@ def _error_while_workers_are_busy(det, seed_texts) -> list:
     big = [t * 300 for t in seed_texts.values()]  # over a second of work for a worker
     with pytest.raises(RuntimeError, match="consumer failed"), worker_pool(det, 2) as pool:
         processes = list(pool._pool._pool)
-        pool.submit(["Reply"]).get(timeout=60)  # both workers are up
+        pool.submit(parallel.clean_arrays, ["Reply"], False).get(timeout=60)  # both workers are up
         for _ in range(2):
-            pool.submit(big)
+            pool.submit(parallel.clean_arrays, big, False)
         time.sleep(0.3)  # let both workers take their batch
         raise RuntimeError("consumer failed")
     return [p.exitcode for p in processes]

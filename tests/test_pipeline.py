@@ -197,3 +197,27 @@ def test_passthrough_keeps_raw_bytes_and_other_surrogates(det, tmp_path):
     assert json.loads(first)["note"] == "\udfff"  # kept, written as an escape
     assert first.isascii()
     assert summary.bad_records == [f"{src}:2: field 'text' is a JSON null, not a string"]
+
+
+def test_gz_output_is_gzip_members_made_by_the_workers(det, seed_texts, tmp_path):
+    """A .gz output is one gzip member per batch, compressed in the workers: any gzip reader
+    sees one stream, equal to the plain output, and the file does not depend on --workers."""
+    recs = [{"id": i, "text": t} for i in range(40) for t in seed_texts.values()]
+    src = tmp_path / "c.jsonl"
+    src.write_bytes(jsonl(recs))
+    clean_paths([str(src)], str(tmp_path / "plain.jsonl"), det, CleanOptions(batch_size=16))
+    plain = (tmp_path / "plain.jsonl").read_bytes()
+    files = {}
+    for workers in (1, 2):
+        out = tmp_path / f"w{workers}.jsonl.gz"
+        clean_paths([str(src)], str(out), det, CleanOptions(workers=workers, batch_size=16))
+        files[workers] = out.read_bytes()
+    assert files[1] == files[2]
+    assert files[1].count(b"\x1f\x8b\x08") >= len(recs) // 16  # a member a batch
+    assert gzip.decompress(files[1]) == plain
+    with gzip.open(tmp_path / "w2.jsonl.gz") as fh:  # a streaming reader crosses members too
+        assert fh.read() == plain
+    # an input without records still gives a readable (empty) .gz file
+    (tmp_path / "empty.jsonl").write_bytes(b"")
+    clean_paths([str(tmp_path / "empty.jsonl")], str(tmp_path / "e.jsonl.gz"), det)
+    assert gzip.decompress((tmp_path / "e.jsonl.gz").read_bytes()) == b""
