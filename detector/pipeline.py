@@ -1,8 +1,10 @@
 """Clean files, directories, standard input and JSONL corpora, streaming, in order.
 
 ``clean_paths`` is what ``detector clean`` runs; it is usable from Python as well. Inputs are
-read lazily and cleaned in batches (in worker processes when ``workers > 1``); results come back
-in input order and are written through temporary files renamed into place when complete.
+read lazily, as raw JSONL lines or decoded text files, and handed out in batches to
+:func:`detector.batch.clean_parts` (in worker processes when ``workers > 1``), which returns
+the bytes to write. They come back in input order and are written through temporary files
+renamed into place when complete.
 """
 
 from __future__ import annotations
