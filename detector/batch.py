@@ -35,6 +35,7 @@ class Settings:
     on_error: str = "fail"  # JSONL records: fail | skip | keep
     encoding_errors: str = "strict"
     report: bool = False  # build report lines
+    count_text: bool = False  # count the UTF-8 bytes of the texts (for the progress bar)
 
 
 @dataclass
@@ -65,7 +66,7 @@ class PartOutput:
     paragraphs: int = 0
     removed: int = 0
     bytes_in: int = 0  # JSONL: bytes of the good records' lines; text: UTF-8 bytes of the text
-    text_bytes: int = 0  # UTF-8 bytes of the texts cleaned
+    text_bytes: int = 0  # UTF-8 bytes of the texts cleaned (when Settings.count_text)
     bad_records: list[str] = field(default_factory=list)  # skipped or kept unchanged
     error: str | None = None  # the first bad record, when on_error is "fail": the run stops
 
@@ -99,7 +100,8 @@ def clean_parts(detector, parts: list[Part], settings: Settings) -> list[PartOut
             out.documents += 1
             out.paragraphs += res.n_paragraphs
             out.removed += res.n_removed
-            out.text_bytes += len(text.encode("utf-8", "surrogatepass"))
+            if settings.count_text:  # an encode of every text: only when a bar shows it
+                out.text_bytes += len(text.encode("utf-8", "surrogatepass"))
             if settings.report:
                 rows.extend(json.dumps(row, ensure_ascii=False) + "\n"
                             for row in res.report(doc_id))

@@ -26,7 +26,7 @@ __all__ = [
     "InputError", "TextSource", "Record", "atomic_path", "atomic_write_text", "decode",
     "is_binary", "is_jsonl", "open_read", "open_write", "iter_sources", "read_text_source",
     "iter_jsonl", "compression_of", "strip_compression", "check_inputs", "check_level",
-    "ReadCounter", "iter_jsonl_lines", "parse_record",
+    "ReadCounter", "iter_jsonl_lines", "parse_record", "output_level",
 ]
 
 JSONL_SUFFIXES = (".jsonl", ".ndjson")
@@ -116,6 +116,15 @@ def check_level(path: str | Path, level: int | None) -> None:
                          f"({r.start}-{r.stop - 1})")
 
 
+def output_level(path: str | Path, level: int | None = None) -> int | None:
+    """The level ``path`` is compressed at: ``level``, or its format's :data:`DEFAULT_LEVEL`;
+    None for an uncompressed path."""
+    c = compression_of(path)
+    if c is None:
+        return None
+    return DEFAULT_LEVEL[c] if level is None else level
+
+
 def open_write(path: Path, like: Path | None = None, level: int | None = None) -> IO[bytes]:
     """Binary writer for ``path``, compressing when it (or ``like``: the final name of a
     temporary file) ends in .gz or .zst, at ``level`` (default: :data:`DEFAULT_LEVEL`).
@@ -126,10 +135,9 @@ def open_write(path: Path, like: Path | None = None, level: int | None = None) -
     name = like if like is not None else path
     check_level(name, level)
     c = compression_of(name)
+    level = output_level(name, level)
     raw = open(path, "wb")  # noqa: SIM115 - returned to the caller, who closes it
     try:
-        if c is not None and level is None:
-            level = DEFAULT_LEVEL[c]
         if c == ".gz":
             return _GzipFile(filename="", fileobj=raw, mode="wb", mtime=0, compresslevel=level)
         if c == ".zst":

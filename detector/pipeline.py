@@ -21,7 +21,6 @@ from typing import IO
 from .batch import Part, PartOutput, Settings, clean_parts
 from .clean import BATCH_SIZE, Detector
 from .io import (
-    DEFAULT_LEVEL,
     InputError,
     TextSource,
     atomic_path,
@@ -32,6 +31,7 @@ from .io import (
     iter_jsonl_lines,
     iter_sources,
     open_write,
+    output_level,
     read_text_source,
 )
 from .parallel import map_ordered
@@ -84,6 +84,7 @@ class _Unit:
     """A :class:`~detector.batch.Part` and what only the parent needs to write its output."""
 
     source: TextSource
+    target: Path | None  # where its output goes (None: standard output)
     part: Part
     disk: int = 0  # bytes on disk of all inputs read up to this part (for the progress ETA)
     nbytes: int = 0  # bytes of input in the part
@@ -98,7 +99,7 @@ class _Sink:
 
     def __init__(self, target: Path | None, level: int | None = None):
         self.target = target
-        self.members = target is not None and compression_of(target) == ".gz"
+        self.members = _gzip_members(target)
         self.written = False
         self._ctx = atomic_path(target) if target is not None else None
         if self._ctx is None:
@@ -138,6 +139,11 @@ class _Sink:
         except BaseException:  # a half-written compressed stream may fail to close: discard it
             pass
         _exit_quietly(self._ctx, exc)
+
+
+def _gzip_members(target: Path | None) -> bool:
+    """Whether the output is a .gz file, written as members the workers compress."""
+    return target is not None and compression_of(target) == ".gz"
 
 
 def _check_level(target: Path | None, level: int | None) -> None:
@@ -259,9 +265,7 @@ def _units(inputs: list[str], opts: CleanOptions, plan: _Plan, output: str | Non
             continue
         size = _disk_size(source.path)
         target = _target(plan.mode, plan.root, source, output)
-        level = None
-        if target is not None and compression_of(target) == ".gz":
-            level = DEFAULT_LEVEL[".gz"] if opts.compress_level is None else opts.compress_level
+        level = output_level(target, opts.compress_level) if _gzip_members(target) else None
         if _jsonl(source, opts):
             lines: list[tuple[int, bytes]] = []
             nbytes = parts = 0
@@ -269,19 +273,19 @@ def _units(inputs: list[str], opts: CleanOptions, plan: _Plan, output: str | Non
                 lines.append((n, raw))
                 nbytes += len(raw)
                 if len(lines) >= opts.batch_size or nbytes >= BATCH_BYTES:
-                    yield _Unit(source, Part(source.name, lines=lines, gzip_level=level),
+                    yield _Unit(source, target, Part(source.name, lines=lines, gzip_level=level),
                                 base + pos, nbytes)
                     lines, nbytes, parts = [], 0, parts + 1
             if lines or not parts:  # an input without records still gets its (empty) output
-                yield _Unit(source, Part(source.name, lines=lines, gzip_level=level),
+                yield _Unit(source, target, Part(source.name, lines=lines, gzip_level=level),
                             base + size, nbytes)
         else:
             read = read_text_source(source, opts.encoding_errors)
             if read is None:
                 summary.skipped_files.append(f"{source.name}: binary file, skipped")
             else:
-                yield _Unit(source, Part(source.name, text=read, gzip_level=level), base + size,
-                            len(read[0]))
+                yield _Unit(source, target, Part(source.name, text=read, gzip_level=level),
+                            base + size, len(read[0]))
         base += size
 
 
@@ -330,7 +334,8 @@ def clean_paths(inputs: list[str], output: str | None, detector: Detector,
     summary = Summary()
     plan = _plan_outputs(inputs, output, opts)
     settings = Settings(opts.field, opts.removed_key, opts.mark, opts.on_error,
-                        opts.encoding_errors, report=opts.report is not None)
+                        opts.encoding_errors, report=opts.report is not None,
+                        count_text=opts.progress)
     progress = Progress(enabled=opts.progress,
                         total_bytes=_total_bytes(inputs) if opts.progress else None)
     sent: deque[list[_Unit]] = deque()  # batches handed out, in order
@@ -356,10 +361,9 @@ def clean_paths(inputs: list[str], output: str | None, detector: Detector,
                         done, sink = sink, None
                         done.commit()
                         summary.outputs.append(str(done.target or "<stdout>"))
-                    target = _target(plan.mode, plan.root, unit.source, output)
-                    if target is not None and plan.mode == "dir":
-                        plan.check_target(target, unit.source)
-                    sink = _Sink(target, opts.compress_level)
+                    if unit.target is not None and plan.mode == "dir":
+                        plan.check_target(unit.target, unit.source)
+                    sink = _Sink(unit.target, opts.compress_level)
                 sink_source = unit.source
                 _account(out, summary)
                 sink.write(out.data)
