@@ -13,18 +13,22 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from itertools import repeat
 from pathlib import Path
 
 import numpy as np
 
+from .cache import ParagraphCache
 from .features import CONTEXT_SCORE_NAMES, Standardizer, TextFeatures, context_scores, rows_dot
 from .layout import LAYOUT_NAMES, SELF_NAMES, layout_features, self_features
 
 __all__ = ["BoilerplateModel", "ModelError", "FORMAT_VERSION"]
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
+#: versions :meth:`BoilerplateModel.load` reads; 1 kept the word vocabulary as a JSON list
+READABLE_VERSIONS = (1, 2)
 BOILERPLATE, CONTENT, AMBIGUOUS = 1, 0, -1
+#: default memory for a model's paragraph cache (each worker process has its own)
+CACHE_BYTES = 16 << 20
 
 
 class ModelError(Exception):
@@ -70,12 +74,12 @@ class BoilerplateModel:
     """
 
     def __init__(self, params: Params | None = None, threshold: float = 0.5,
-                 cache_size: int = 100_000):
+                 cache_bytes: int = CACHE_BYTES):
         self.params = params or Params()
         self.threshold = threshold
-        self.cache_size = cache_size
-        self._cache: dict[str, int] = {}  # paragraph text -> row of _cache_rows
-        self._cache_rows: np.ndarray | None = None
+        #: memory for the per-paragraph cache of text-only values (0: no cache)
+        self.cache_bytes = cache_bytes
+        self._cache: ParagraphCache | None = None
 
     # ----------------------------------------------------------------------------- fitting
     def _stage1_inputs(self, texts: list[str], lengths: list[int],
@@ -136,8 +140,7 @@ class BoilerplateModel:
         lr2 = self._fit_lr(self.z_scaler_.transform(z)[known], y[known], p.c2, weights[known])
         self.coef2_ = lr2.coef_.ravel().astype(np.float64)
         self.intercept2_ = float(lr2.intercept_[0])
-        self._cache.clear()
-        self._cache_rows = None
+        self._cache = None
         return self
 
     @staticmethod
@@ -153,14 +156,11 @@ class BoilerplateModel:
         so results never depend on what a process has seen before.
         """
         n_text = self.text_.n_features
-        if not self.cache_size:
+        if not self.cache_bytes:
             return self.text_.dot(texts, self.coef1_[:n_text]), self_features(texts)
-        rows = np.fromiter(map(self._cache.get, texts, repeat(-1)), dtype=np.int64,
-                           count=len(texts))
-        out = np.empty((len(texts), 1 + len(SELF_NAMES)))
-        hit = rows >= 0
-        if hit.any():
-            out[hit] = self._cache_rows[rows[hit]]
+        if self._cache is None or self._cache.max_bytes != self.cache_bytes:
+            self._cache = ParagraphCache(1 + len(SELF_NAMES), self.cache_bytes)
+        out, hit = self._cache.get(texts)
         if not hit.all():
             missing: dict[str, list[int]] = {}
             for i in np.flatnonzero(~hit).tolist():
@@ -170,25 +170,8 @@ class BoilerplateModel:
                                       self_features(new)])
             out[[i for t in new for i in missing[t]]] = values[
                 [k for k, t in enumerate(new) for _ in missing[t]]]
-            self._remember(new, values)
+            self._cache.add(new, values)
         return out[:, 0], out[:, 1:]
-
-    def _remember(self, texts: list[str], values: np.ndarray) -> None:
-        """Add rows to the cache; when it is full it starts again (bounded memory)."""
-        texts, values = texts[: self.cache_size], values[: self.cache_size]
-        if len(self._cache) + len(texts) > self.cache_size:
-            self._cache.clear()
-        start = len(self._cache)
-        need = start + len(texts)
-        rows = self._cache_rows
-        if rows is None or rows.shape[0] < need:  # grow geometrically up to cache_size
-            size = min(self.cache_size, max(need, 2 * (0 if rows is None else rows.shape[0]), 4096))
-            grown = np.empty((size, values.shape[1]))
-            if rows is not None and start:
-                grown[:start] = rows[:start]
-            self._cache_rows = rows = grown
-        rows[start:need] = values
-        self._cache.update(zip(texts, range(start, need)))
 
     def _margins(self, docs: list[list[str]]) -> tuple[np.ndarray, list[int]]:
         """Final-stage margins of all paragraphs of ``docs`` in one array, and the doc sizes."""
@@ -262,7 +245,6 @@ class BoilerplateModel:
             "format_version": FORMAT_VERSION,
             "threshold": self.threshold,
             "params": p.__dict__,
-            "word_terms": self.text_.word.terms_,
             "char": {"n_features": self.text_.char.n_features, "ngrams": self.text_.char.ngrams,
                      "max_chars": self.text_.char.max_chars},
             "layout_names": LAYOUT_NAMES,
@@ -271,7 +253,7 @@ class BoilerplateModel:
         }
         arrays = {
             "meta": np.frombuffer(json.dumps(meta, ensure_ascii=False).encode("utf-8"), np.uint8),
-            "word_idf": self.text_.word.idf_,
+            **{f"word_{k}": v for k, v in self.text_.word.get_state().items()},
             "char_idf": self.text_.char.idf_ if p.use_chars else np.zeros(0),
             "layout_mean": self.layout_scaler_.mean_, "layout_scale": self.layout_scaler_.scale_,
             "coef1": self.coef1_, "intercept1": np.array([self.intercept1_]),
@@ -298,9 +280,9 @@ class BoilerplateModel:
             raise ModelError(f"{path}: not a readable detector model: {exc}") from None
         if meta.get("format") != "detector-model":
             raise ModelError(f"{path}: not a detector model file")
-        if meta.get("format_version") != FORMAT_VERSION:
+        if meta.get("format_version") not in READABLE_VERSIONS:
             raise ModelError(f"{path}: model format version {meta.get('format_version')} is not "
-                             f"supported by this detector (needs {FORMAT_VERSION}); retrain it")
+                             f"supported by this detector (it reads {READABLE_VERSIONS}); retrain it")
         if meta.get("layout_names") != LAYOUT_NAMES or \
                 meta.get("context_names") != CONTEXT_SCORE_NAMES:
             raise ModelError(f"{path}: model was trained with a different feature set; retrain it")
@@ -318,7 +300,11 @@ class BoilerplateModel:
         model = cls(params, threshold=float(meta["threshold"]))
         text = TextFeatures(params.use_chars, params.char_weight, params.min_df,
                             params.word_norm_power)
-        text.word.set_state(meta["word_terms"], a["word_idf"])
+        if "word_terms" in meta:  # format 1
+            text.word.set_state(meta["word_terms"], a["word_idf"])
+        else:
+            text.word.from_state({k.removeprefix("word_"): v for k, v in a.items()
+                                  if k.startswith("word_")})
         text.char.n_features = int(meta["char"]["n_features"])
         text.char.ngrams = tuple(meta["char"]["ngrams"])
         text.char.max_chars = int(meta["char"]["max_chars"])

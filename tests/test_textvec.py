@@ -312,9 +312,12 @@ def test_hash_index_matches_a_dict(pairs, others):
     assert all((k in index) == (k in expected) for k in others)
 
 
-def test_hash_index_default_values_are_positions_and_negatives_are_refused():
+def test_hash_index_default_values_are_positions_and_out_of_range_values_are_refused():
     index = HashIndex(np.array([7, 3, 7, 11], dtype=np.int64))
     assert index.get(np.array([3, 7, 11, 5])).tolist() == [1, 0, 3, -1]
     assert HashIndex(np.zeros(0, dtype=np.uint64)).get(np.array([1, 2])).tolist() == [-1, -1]
-    with pytest.raises(ValueError, match=">= 0"):
+    with pytest.raises(ValueError, match="must be in"):
         HashIndex(np.array([1]), np.array([-1]))
+    with pytest.raises(ValueError, match="must be in"):
+        HashIndex(np.array([1]), np.array([2**31]))
+    assert HashIndex(np.array([1]), np.array([2**31 - 1])).get(np.array([1])).tolist() == [2**31 - 1]

@@ -1,0 +1,82 @@
+"""The paragraph cache: exact values, admission on the second sighting, a memory bound."""
+
+from __future__ import annotations
+
+import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from detector.cache import ParagraphCache
+
+
+def row(text: str, width: int = 3) -> np.ndarray:
+    """A row that depends on the text alone, as the model's cached values do."""
+    return np.array([[len(text) + k / 7 for k in range(width)]])
+
+
+def offer(cache: ParagraphCache, texts: list[str]) -> None:
+    """What the model does: look up, compute the misses, offer them back."""
+    _, hit = cache.get(texts)
+    missing = list(dict.fromkeys(t for t, h in zip(texts, hit) if not h))
+    if missing:
+        cache.add(missing, np.vstack([row(t, cache.width) for t in missing]))
+
+
+def test_a_text_is_kept_from_its_second_sighting():
+    cache = ParagraphCache(width=3, max_bytes=1 << 20)
+    offer(cache, ["Reply"])
+    assert not cache.get(["Reply"])[1][0]
+    offer(cache, ["Reply"])
+    values, hit = cache.get(["Reply", "Report"])
+    assert hit.tolist() == [True, False]
+    np.testing.assert_array_equal(values[0], row("Reply")[0])
+
+
+def test_recurring_lines_survive_a_flood_of_one_off_prose():
+    cache = ParagraphCache(width=3, max_bytes=200_000)
+    menu = [f"Menu item {k}" for k in range(40)]
+    for page in range(3_000):
+        prose = [f"Unique sentence {page}-{k} about the day's markets and prices." for k in range(5)]
+        offer(cache, menu[page % 40: page % 40 + 3] + prose)
+    assert cache.get(menu)[1].all()
+    assert cache.nbytes <= 200_000
+
+
+def test_lines_that_stop_recurring_are_evicted_for_new_ones():
+    cache = ParagraphCache(width=3, max_bytes=100_000)
+    for batch in ([f"old {k}" for k in range(400)], [f"new {k}" for k in range(400)]):
+        for _ in range(3):
+            offer(cache, batch)
+    assert cache.get([f"new {k}" for k in range(400)])[1].mean() > 0.5
+    assert cache.nbytes <= 100_000
+
+
+def test_a_text_longer_than_the_budget_is_not_kept():
+    cache = ParagraphCache(width=3, max_bytes=5_000)
+    long = "x" * 10_000
+    offer(cache, [long])
+    offer(cache, [long])
+    assert not cache.get([long])[1][0]
+    assert len(cache) == 0 and cache.nbytes <= 5_000
+
+
+def test_zero_budget_keeps_nothing():
+    cache = ParagraphCache(width=3, max_bytes=0)
+    for _ in range(3):
+        offer(cache, ["Reply"])
+    assert len(cache) == 0
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.lists(st.sampled_from(["Ad", "Reply", "Réponse", "广告", "x" * 300, "• 2", ""])
+                         | st.text(max_size=40), max_size=30), max_size=40),
+       st.integers(min_value=0, max_value=30_000))
+def test_hits_are_exact_and_memory_stays_within_budget(batches, budget):
+    cache = ParagraphCache(width=4, max_bytes=budget)
+    for texts in batches:
+        values, hit = cache.get(texts)
+        for t, v, h in zip(texts, values, hit):
+            if h:
+                np.testing.assert_array_equal(v, row(t, 4)[0])
+        offer(cache, texts)
+        assert cache.nbytes <= budget
