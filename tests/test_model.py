@@ -266,6 +266,35 @@ def test_unsupported_format_version(tiny, tmp_path):
     assert isinstance(BoilerplateModel.load(path), BoilerplateModel)
 
 
+def test_format_1_files_still_load_with_the_same_scores(tiny, docs, tmp_path):
+    """Format 1 kept the word vocabulary as a JSON list in the metadata; such files load."""
+    model, path = tiny
+    with np.load(path, allow_pickle=False) as z:
+        arrays = {k: z[k] for k in z.files if not k.startswith("word_") or k == "word_idf"}
+    meta = json.loads(arrays["meta"].tobytes().decode("utf-8"))
+    meta.update(format_version=1, word_terms=model.text_.word.terms_)
+    arrays["meta"] = np.frombuffer(json.dumps(meta).encode("utf-8"), np.uint8)
+    old = tmp_path / "v1.npz"
+    with open(old, "wb") as fh:
+        np.savez_compressed(fh, **arrays)
+    loaded = BoilerplateModel.load(old)
+    assert loaded.text_.word.terms_ == model.text_.word.terms_
+    for got, want in zip(loaded.predict_proba(probe_docs(docs)), model.predict_proba(probe_docs(docs))):
+        np.testing.assert_array_equal(got, want)
+
+
+def test_word_tables_that_do_not_fit_together_are_refused(tiny, tmp_path):
+    _, path = tiny
+    with np.load(path, allow_pickle=False) as z:
+        arrays = {k: z[k] for k in z.files}
+    arrays["word_uni"] = arrays["word_uni"][:-1]
+    bad = tmp_path / "bad_tables.npz"
+    with open(bad, "wb") as fh:
+        np.savez_compressed(fh, **arrays)
+    with pytest.raises(ModelError, match="damaged model file"):
+        BoilerplateModel.load(bad)
+
+
 @pytest.mark.parametrize("changes", [{"format": "something-else"}, {"layout_names": ["x"]},
                                      {"context_names": []}, {"word_terms": ["only"]}, {"char": {}},
                                      {"threshold": None}])
