@@ -81,6 +81,12 @@ class BoilerplateModel:
         self.cache_bytes = cache_bytes
         self._cache: ParagraphCache | None = None
 
+    def __getstate__(self) -> dict:
+        """Pickle without the paragraph cache (sent to spawned workers, it would only cost)."""
+        state = self.__dict__.copy()
+        state["_cache"] = None
+        return state
+
     # ----------------------------------------------------------------------------- fitting
     def _stage1_inputs(self, texts: list[str], lengths: list[int],
                        selff: np.ndarray | None = None) -> np.ndarray:

@@ -340,3 +340,14 @@ def test_cache_never_changes_scores(tiny, docs, cache_bytes):
         assert len(cached._cache) > 0 or cache_bytes < 10_000
     else:
         assert cached._cache is None
+
+
+def test_a_pickled_model_leaves_its_cache_behind(tiny, docs):
+    model = BoilerplateModel.load(tiny[1])
+    want = model.predict_proba(probe_docs(docs))
+    model.predict_proba(probe_docs(docs))  # second sighting: the cache now holds entries
+    assert len(model._cache) > 0
+    copy = pickle.loads(pickle.dumps(model))
+    assert copy._cache is None and len(model._cache) > 0
+    for got, w in zip(copy.predict_proba(probe_docs(docs)), want):
+        np.testing.assert_array_equal(got, w)
