@@ -14,13 +14,15 @@ import json
 from importlib import resources
 from pathlib import Path
 
+from .allocator import tune_malloc
 from .clean import CleanResult, Detector, Paragraph
 from .model import BoilerplateModel, ModelError
 from .segment import Span, segment
 
 __version__ = "1.0.0"
 __all__ = ["load", "clean", "Detector", "CleanResult", "Paragraph", "BoilerplateModel",
-           "ModelError", "segment", "Span", "default_model_path", "card_path", "__version__"]
+           "ModelError", "segment", "Span", "default_model_path", "card_path", "tune_malloc",
+           "__version__"]
 
 MODEL_NAME = "detector.npz"
 

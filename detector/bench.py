@@ -262,6 +262,9 @@ def _child_main(job_path: str) -> None:
     job = json.loads(Path(job_path).read_text(encoding="utf-8"))
     counted = _Counted(iter_texts(job["corpus"], job.get("limit_mb")))
     if job["kind"] == "api":
+        from detector.allocator import tune_malloc
+
+        tune_malloc()  # as the README advises for a process that only cleans
         if job.get("detector_pickle"):
             with open(job["detector_pickle"], "rb") as fh:
                 det = pickle.load(fh)  # written by our parent process a moment ago

@@ -18,6 +18,7 @@ from typing import Annotated, Optional
 import typer
 
 from . import ModelError, card_path, default_model_path, load
+from .allocator import tune_malloc
 from .clean import BATCH_SIZE
 from .io import InputError, check_inputs, iter_sources, read_text_source
 from .labels import LabelError
@@ -124,6 +125,7 @@ def _detector(model: Path | None, threshold: float | None, trust: bool):
 def main(debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks on errors.")] = False) -> None:
     """Find and strip promotional, advertorial and boilerplate paragraphs in scraped text."""
     _state["debug"] = debug
+    tune_malloc()  # this process runs the detector alone (see detector.allocator)
 
 
 @app.command()

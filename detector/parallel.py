@@ -12,6 +12,8 @@ from collections.abc import Callable, Iterable, Iterator
 
 import numpy as np
 
+from .allocator import tune_malloc
+
 _DETECTOR = None
 _STOP_SIGNALS = {signal.SIGINT, signal.SIGTERM}
 
@@ -25,6 +27,7 @@ def _init(detector) -> None:
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     if hasattr(signal, "pthread_sigmask"):  # blocked by worker_pool() around the fork
         signal.pthread_sigmask(signal.SIG_UNBLOCK, _STOP_SIGNALS)
+    tune_malloc()  # a worker only cleans: keep its batch temporaries in the heap
     _DETECTOR = detector
 
 

@@ -80,7 +80,9 @@ def _get_detector(model_path: str | None, threshold: float | None) -> "Detector"
             det = _DETECTORS.get(key)
             if det is None:
                 import detector
+                from detector.allocator import tune_malloc
 
+                tune_malloc()  # an executor's Python worker only runs this UDF
                 det = detector.load(model_path, threshold=threshold)
                 _DETECTORS[key] = det
     return det
