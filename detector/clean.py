@@ -173,6 +173,8 @@ def paragraph_texts(text: str, spans: Spans) -> list[str]:
     """The normalised text of each paragraph (what the model sees)."""
     raw = [text[s:e] for s, e in zip(spans.start.tolist(), spans.end.tolist())]
     if spans.single_spaced:  # only paragraphs of several lines need normalising
+        if spans.one_line:
+            return raw
         return [p if "\n" not in p else normalize_paragraph(p) for p in raw]
     return [normalize_paragraph(p) for p in raw]
 

@@ -48,6 +48,8 @@ class Spans:
     #: the text has no whitespace but single spaces and line ends, so a one-line paragraph
     #: is already normalised (see :func:`normalize_paragraph`)
     single_spaced: bool = False
+    #: every paragraph lies within one line (no hard-wrapped lines were joined)
+    one_line: bool = False
 
     def __len__(self) -> int:
         return len(self.start)
@@ -193,6 +195,9 @@ def segment_batch(texts: Sequence[str]) -> list[Spans]:
         go_on = np.add.reduceat(lower, firsts) - lower[firsts]
         wrappable &= np.where(pairs == 1, go_on == 1, go_on >= 0.4 * pairs)
     columns = np.column_stack([cs, ce, ls, le])
+    # Texts with a block that may be joined (a superset of those where lines were joined).
+    joinable = np.zeros(len(texts), dtype=bool)
+    joinable[np.searchsorted(offsets, ls[firsts[wrappable]], side="right") - 1] = True
     if wrappable.any():
         pieces, done = [], 0
         for f, la, w in zip(firsts[wrappable].tolist(), lasts[wrappable].tolist(),
@@ -208,7 +213,8 @@ def segment_batch(texts: Sequence[str]) -> list[Spans]:
     for k, (lo, hi, off) in enumerate(zip(cut.tolist(), np.append(cut[1:], len(columns)).tolist(),
                                           offsets.tolist())):
         part = columns[lo:hi] - off
-        out.append(Spans(part[:, 0], part[:, 1], part[:, 2], part[:, 3], bool(single[k])))
+        out.append(Spans(part[:, 0], part[:, 1], part[:, 2], part[:, 3], bool(single[k]),
+                         not joinable[k]))
     return out
 
 

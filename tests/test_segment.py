@@ -366,7 +366,8 @@ def test_single_spaced_flag():
     assert not segment_arrays("crlf\r\nline\r\n").single_spaced
     assert not segment_arrays("nbsp\xa0here").single_spaced
     wrapped = segment_arrays(WRAPPED)
-    assert wrapped.single_spaced and len(wrapped) == 1
+    assert wrapped.single_spaced and len(wrapped) == 1 and not wrapped.one_line
+    assert segment_arrays("one line\ntwo words here\n").one_line
     assert paragraph_texts(WRAPPED, wrapped) == [" ".join(WRAPPED.split())]
 
 
@@ -379,6 +380,10 @@ def test_batch_segments_each_text_as_on_its_own(texts):
         alone = segment_arrays(text)
         assert got.to_list() == alone.to_list() == segment(text)
         assert got.single_spaced == alone.single_spaced
+        assert got.one_line == alone.one_line
+        if got.one_line:  # the flag is a promise: no paragraph runs over a line end
+            assert all("\n" not in text[s.start:s.end] and "\r" not in text[s.start:s.end]
+                       for s in got.to_list())
 
 
 def test_batch_edges():
