@@ -13,6 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from sklearn.feature_extraction.text import TfidfVectorizer
 
+from detector import textvec
 from detector.textvec import (
     _BASE,
     _LEN_MIX,
@@ -285,6 +286,27 @@ def test_token_longer_than_a_hash_window():
     got = tokenize_batch(["x " + long + " y", long])
     assert got.hashes.tolist() == hash_strings(["x", long, "y", long]).tolist()
     assert got.row.tolist() == [0, 0, 0, 1]
+
+
+def test_token_classes_of_every_code_point_are_the_regex_classes():
+    """The BMP is classified at start, astral code points when a batch first holds them;
+    either way each code point gets the class TOKEN_PATTERN's regex gives it."""
+    textvec._token_classes.cache_clear()
+    table = textvec._token_classes()
+    assert (table[0x10000:] == textvec._UNSEEN).all()  # nothing astral looked up yet
+    astral = np.array([0x1F600, 0x1D400, 0x20000], dtype=np.uint32)  # 😀, 𝐀, 𠀀 (letters)
+    assert textvec._classes(astral).tolist() == [textvec._OTHER, textvec._WORD, textvec._WORD]
+    assert (table[0x10000:] != textvec._UNSEEN).sum() == 3
+    every = np.arange(0x110000, dtype=np.uint32)
+    text = every.tobytes().decode("utf-32-le", "surrogatepass")
+    expected = np.full(len(every), textvec._OTHER, dtype=np.uint8)
+    for m in re.finditer(r"\w", text):
+        expected[m.start()] = textvec._SINGLE if re.fullmatch(rf"[{textvec._CJK}]", m.group()) \
+            else textvec._WORD
+    for m in re.finditer(r"\s", text):
+        expected[m.start()] = textvec._BREAK
+    expected[0x01] = textvec._BREAK  # the batch separator
+    assert np.array_equal(textvec._classes(every), expected)
 
 
 def test_tokenize_batch_cjk_and_separator_inside_text():
