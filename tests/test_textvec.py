@@ -222,6 +222,13 @@ def test_char_tfidf_is_batch_independent(texts):
         assert np.all((np.abs(norms - 1) < 1e-5) | (norms == 0))
 
 
+def test_char_tfidf_reads_a_nul_inside_a_text_as_a_space(char):
+    texts = ["Read\x00more", "plain text"]
+    got = char.transform(texts).toarray()
+    np.testing.assert_array_equal(got, char.transform(["Read more", "plain text"]).toarray())
+    np.testing.assert_array_equal(got[1], char.transform(["plain text"]).toarray()[0])
+
+
 def test_char_tfidf_caps_paragraph_length(char):
     long = "x" * 40 + "boilerplate " * 100
     m1, m2 = char.transform([long]), char.transform([long[: char.max_chars]])
