@@ -108,7 +108,7 @@ SELF_NAMES = [
 CONTEXT_NAMES = [
     "rel_pos", "pos_capped", "from_end_capped", "is_first", "is_last", "char_frac_before",
     "in_main_span", "log_dist_long", "long_density_3", "long_density_8",
-    "log_repeats", "same_shape_run",
+    "log_repeats", "same_shape_run", "wrap_joins",
 ]
 NEIGHBOUR_BASE = ["log_chars", "ends_terminal", "title_ratio", "digit_ratio", "starts_bullet",
                   "counter_like", "dates", "is_long"]
@@ -264,10 +264,19 @@ def _context(texts: list[str], selff: np.ndarray, lengths: list[int]
         a, _ = _shift(same_prev.astype(np.float64), doc, -k + 1)
         b, _ = _shift(same_prev.astype(np.float64), doc, k)
         run += a + b
+    # Hard-wrapped text (plain-text pages, mail archives, <br>-broken posts): a line that goes
+    # on in lower case after an open-ended line, or ends open before such a line, is a piece of
+    # a longer paragraph. The open line must be long enough to have been wrapped (a menu item
+    # ends open too). 0, 1 or 2 joins.
+    opened = selff[:, SELF_NAMES.index("ends_open")] * (chars >= 30)
+    lower = selff[:, SELF_NAMES.index("starts_lower")]
+    prev_open, _ = _shift(opened, doc, -1)
+    next_lower, _ = _shift(lower, doc, 1)
+    joins = prev_open * lower + opened * next_lower
     return np.column_stack([
         pos / np.maximum(size - 1, 1), np.minimum(pos, 20) / 20, np.minimum(size - 1 - pos, 20) / 20,
         pos == 0, pos == size - 1, before / np.maximum(doc_chars, 1.0), in_main,
-        np.log1p(dist), density(3), density(8), np.log1p(repeats), run / 6.0,
+        np.log1p(dist), density(3), density(8), np.log1p(repeats), run / 6.0, joins,
     ]).astype(np.float64), is_long
 
 

@@ -41,6 +41,21 @@ def test_repeats_count_within_a_document_only():
     assert np.expm1(col(x, "log_repeats")).round().tolist() == [1, 0, 1, 1, 1]
 
 
+def test_wrap_joins_mark_the_lines_of_hard_wrapped_prose():
+    texts = [
+        "Home | News | Sport",                                                    # menu
+        "Nitrate levels at the two northern boreholes rose for the second",       # wrapped
+        "year running, reaching a mean of 38 milligrams per litre over the",      # prose:
+        "winter months.",                                                         # 1, 2, 1
+        "Contact",                                                                # short open
+        "us at the town hall",                                                    # not a join
+        "The board meets again in the spring, after the laboratory results",      # last line
+        "are checked",                                                            # next doc
+    ]
+    x = layout_features(texts, [7, 1])
+    assert col(x, "wrap_joins").tolist() == [0, 1, 2, 1, 0, 0, 0, 0]
+
+
 _PARA = st.text(alphabet=st.sampled_from(list("aB1 .?-:/©|@#(3)年日٣😀\u3000")), max_size=30)
 
 
