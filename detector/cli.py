@@ -166,6 +166,8 @@ def clean(
         _fail(EXIT_USAGE, "--format must be auto, text or jsonl")
     if not paths:
         _fail(EXIT_USAGE, "give at least one path, or - for standard input")
+    if workers < 0:
+        _fail(EXIT_USAGE, f"--workers must be 0 (all cores) or a number of processes, not {workers}")
     opts = CleanOptions(
         field=field, removed_key=removed_key, mark=mark, report=report,
         workers=workers or (os.cpu_count() or 1), batch_size=batch_size,

@@ -636,6 +636,7 @@ def test_usage_errors(cli, seeds_dir, tmp_path):
     assert_error(cli("clean", f, "--on-error", "explode"), 2, "--on-error")
     assert_error(cli("clean", f, "--encoding-errors", "ignore"), 2, "--encoding-errors")
     assert_error(cli("clean", f, "--format", "xml"), 2, "--format")
+    assert_error(cli("clean", f, "--workers", "-3"), 2, "--workers")
     assert_error(cli("clean", f, "--removed-key", "text"), 2, "--removed-key")
     assert_error(cli("clean", "-", "-"), 2, "standard input")
     assert_error(cli("score", f, "--format", "xml"), 2, "--format")
