@@ -41,8 +41,13 @@ class Standardizer:
         return self
 
     def transform(self, x: np.ndarray) -> np.ndarray:
-        """Standardise and clip to +-4: a linear model must not extrapolate from outliers."""
-        return np.clip((x - self.mean_) / self.scale_, -4.0, 4.0)
+        """Standardise and clip to +-4: a linear model must not extrapolate from outliers.
+
+        Done in one new array: batches are large and each temporary is a fresh allocation.
+        """
+        out = np.subtract(x, self.mean_)
+        np.divide(out, self.scale_, out=out)
+        return np.clip(out, -4.0, 4.0, out=out)
 
 
 class TextFeatures:

@@ -6,7 +6,7 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from detector.features import CONTEXT_SCORE_NAMES, context_scores, rows_dot
+from detector.features import CONTEXT_SCORE_NAMES, Standardizer, context_scores, rows_dot
 from detector.layout import LAYOUT_NAMES
 
 _DOCS = st.lists(st.lists(st.floats(-8, 8), max_size=9), min_size=1, max_size=5)
@@ -52,3 +52,17 @@ def test_rows_dot_is_the_matrix_product_row_by_row():
     w = np.array([0.5, -1.0, 2.0])
     np.testing.assert_allclose(rows_dot(x, w), x @ w, rtol=1e-15)
     np.testing.assert_array_equal(rows_dot(x[2:3], w), rows_dot(x, w)[2:3])
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.lists(st.floats(-1e6, 1e6), min_size=3, max_size=3), min_size=1, max_size=20))
+def test_standardizer_clips_and_leaves_its_input_alone(rows):
+    x = np.array(rows, dtype=np.float64)
+    scaler = Standardizer().fit(x)
+    before = x.copy()
+    z = scaler.transform(x)
+    assert np.array_equal(x, before)  # the input is not scaled in place
+    assert np.abs(z).max() <= 4.0
+    expected = np.clip((x - scaler.mean_) / scaler.scale_, -4.0, 4.0)
+    assert np.array_equal(z, expected)
+    assert np.all(scaler.scale_ > 0)  # constant columns keep a unit scale
