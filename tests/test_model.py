@@ -17,7 +17,8 @@ import pytest
 import detector
 import detector.features
 from detector.labels import read_labelled
-from detector.model import FORMAT_VERSION, BoilerplateModel, ModelError, Params
+from detector.layout import layout_features
+from detector.model import FORMAT_VERSION, BoilerplateModel, ModelError, Params, nb_weights
 
 ROOT = Path(__file__).resolve().parent.parent
 LABELS = ROOT / "labels"
@@ -153,6 +154,58 @@ def test_training_without_char_features(docs, tmp_path):
     probe = probe_docs(docs[:12])
     for a, b in zip(model.predict_proba(probe), loaded.predict_proba(probe)):
         np.testing.assert_allclose(a, b, rtol=0, atol=1e-6)
+
+
+def test_nb_weights_favour_columns_that_tell_the_classes_apart():
+    import scipy.sparse as sp
+
+    # columns: only in boilerplate rows, in both alike, only in content rows, one row of each
+    rows = [[1, 1, 0, 1], [1, 1, 0, 0], [0, 1, 1, 1], [0, 1, 1, 0], [5, 0, 5, 0]]
+    x = sp.csr_matrix(np.array(rows, dtype=float))
+    y = np.array([1, 1, 0, 0, -1])  # the ambiguous last row must not count
+    w = nb_weights(x, y, power=1.0)  # smoothed sums 3 3 1 2 against 1 3 3 2: ratios 3, 1, 1/3, 1
+    np.testing.assert_allclose(w, [np.log(3), 0, np.log(3), 0], atol=1e-12)
+    np.testing.assert_allclose(nb_weights(x, y, power=0.5), np.sqrt(w))
+    np.testing.assert_allclose(nb_weights(x.toarray(), y, power=1.0), w)
+
+
+def test_nb_scale_is_folded_into_the_stored_coefficients(small_chars, docs):
+    """Stage 1 is fitted on NB-scaled n-gram columns; the stored coefficients, applied to the
+    unscaled features as scoring does, must give that fit's margins."""
+    import scipy.sparse as sp
+    from sklearn.linear_model import LogisticRegression
+
+    sub = docs[:20]
+    params = Params(nb_power=0.5)
+    model = fit(sub, params)
+    texts = [t for d in sub for t in d.texts]
+    y = np.concatenate([d.labels for d in sub])
+    raw = layout_features(texts, [len(d.texts) for d in sub])
+    dense = model.layout_scaler_.transform(raw) * params.layout_weight
+    x = sp.hstack([model.text_.transform(texts), sp.csr_matrix(dense)], format="csr")
+    chars = np.array([len(t) for t in texts], dtype=float)
+    weights = np.where(y == 0, params.content_weight * (1 + chars / params.content_chars), 1.0)
+    known = y != -1
+    n_ngrams = model.text_.n_features - 2
+    scale = np.ones(x.shape[1])
+    scale[:n_ngrams] = nb_weights(x[known][:, :n_ngrams], y[known], 0.5)
+    assert np.count_nonzero(scale != 1.0) > 0
+    lr = LogisticRegression(C=params.c1, solver="liblinear", max_iter=1000, random_state=0)
+    lr.fit(x[known] @ sp.diags(scale), y[known], sample_weight=weights[known])
+    np.testing.assert_allclose(model.coef1_, lr.coef_.ravel() * scale, rtol=1e-9, atol=1e-12)
+    plain = fit(sub, Params(nb_power=0.0))
+    assert not np.allclose(plain.coef1_, model.coef1_)
+
+
+def test_files_from_before_nb_weights_load_with_nb_power_0(tiny, tmp_path):
+    model, path = tiny
+    assert model.params.nb_power == Params().nb_power > 0
+    with np.load(path, allow_pickle=False) as z:
+        meta = json.loads(z["meta"].tobytes().decode("utf-8"))
+    del meta["params"]["nb_power"]
+    old = tmp_path / "old.npz"
+    rewrite_meta(path, old, params=meta["params"])
+    assert BoilerplateModel.load(old).params.nb_power == 0.0
 
 
 # --------------------------------------------------------------------------- damaged files
