@@ -115,6 +115,8 @@ def render_card(card: dict) -> str:
         f"- sha256 of `{card.get('model_file', '')}`: `{card.get('model_sha256', '')}`",
         f"- versions: {', '.join(f'{k} {v}' for k, v in card['versions'].items())}",
         f"- training time: {card['train_seconds']} s",
+        "- parameters (`detector.model.Params`): " + ", ".join(
+            f"{k} {v}" for k, v in card.get("params", {}).items() if v != {}),
         "",
         "## Training data",
         "",

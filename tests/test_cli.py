@@ -993,7 +993,8 @@ def test_train_writes_a_loadable_model_with_its_card(cli, labels_dir, tmp_path):
     assert 0.05 <= model.threshold <= 0.98
     assert card["cross_validation"]["folds"] == 3
     assert card["training_data"]["documents"] == len(lines)
-    assert (out.with_suffix(".md")).exists()
+    assert card["params"]["nb_power"] == Params().nb_power
+    assert "nb_power 0.5" in out.with_suffix(".md").read_text(encoding="utf-8")
     docs = read_labelled([data])
     direct = BoilerplateModel(Params()).fit([d.texts for d in docs], [d.labels for d in docs],
                                             [d.group for d in docs])
