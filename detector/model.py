@@ -39,16 +39,17 @@ def _sigmoid(x: np.ndarray) -> np.ndarray:
     return 1.0 / (1.0 + np.exp(-np.clip(x, -40, 40)))
 
 
-def nb_weights(x, y: np.ndarray, power: float, alpha: float = 1.0) -> np.ndarray:
+def nb_weights(x, y: np.ndarray, power: float, alpha: float = 0.5) -> np.ndarray:
     """``|log((p_j / |p|) / (q_j / |q|))| ** power`` for each column ``j`` of ``x``.
 
-    ``p`` and ``q`` are the column sums over the boilerplate (``y == 1``) and content
-    (``y == 0``) rows, plus ``alpha``. Scaling a column by it before an L2-regularised fit lets
-    n-grams that tell the classes apart ("sponsored", "reply") take large weights cheaply,
-    while n-grams both classes use alike are held near zero.
+    ``p`` and ``q`` count the boilerplate (``y == 1``) and content (``y == 0``) rows in which
+    the column is non-zero, plus ``alpha`` (presence, not TF-IDF mass, as NBSVM does). Scaling
+    a column by it before an L2-regularised fit lets n-grams that tell the classes apart
+    ("sponsored", "reply") take large weights cheaply, while n-grams both classes use alike are
+    held near zero.
     """
-    pos = np.asarray(x[y == BOILERPLATE].sum(axis=0), dtype=np.float64).ravel() + alpha
-    neg = np.asarray(x[y == CONTENT].sum(axis=0), dtype=np.float64).ravel() + alpha
+    pos = np.asarray((x[y == BOILERPLATE] != 0).sum(axis=0), dtype=np.float64).ravel() + alpha
+    neg = np.asarray((x[y == CONTENT] != 0).sum(axis=0), dtype=np.float64).ravel() + alpha
     return np.abs(np.log(pos / pos.sum()) - np.log(neg / neg.sum())) ** power
 
 
@@ -80,6 +81,8 @@ class Params:
     #: (NB-weighted features, Wang & Manning 2012) and the scale is folded into the stored
     #: coefficients, so scoring costs nothing more; 0 turns it off
     nb_power: float = 0.5
+    #: added to each column's row counts in :func:`nb_weights`
+    nb_alpha: float = 0.5
     extra: dict = field(default_factory=dict)
 
 
@@ -148,7 +151,8 @@ class BoilerplateModel:
             """Stage-1 coefficients (NB scale folded in) and intercept fitted on ``rows``."""
             scale = np.ones(x1.shape[1])
             if p.nb_power:
-                scale[:n_ngrams] = nb_weights(x1[rows][:, :n_ngrams], y[rows], p.nb_power)
+                scale[:n_ngrams] = nb_weights(x1[rows][:, :n_ngrams], y[rows], p.nb_power,
+                                              p.nb_alpha)
             lr = self._fit_lr(x1[rows] @ sp.diags(scale), y[rows], p.c1, weights[rows])
             return lr.coef_.ravel() * scale, float(lr.intercept_[0])
 

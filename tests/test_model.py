@@ -160,13 +160,18 @@ def test_nb_weights_favour_columns_that_tell_the_classes_apart():
     import scipy.sparse as sp
 
     # columns: only in boilerplate rows, in both alike, only in content rows, one row of each
-    rows = [[1, 1, 0, 1], [1, 1, 0, 0], [0, 1, 1, 1], [0, 1, 1, 0], [5, 0, 5, 0]]
-    x = sp.csr_matrix(np.array(rows, dtype=float))
+    # (values are TF-IDF-like weights: only whether a row has the column counts)
+    rows = [[0.7, 0.2, 0, 0.5], [0.1, 0.9, 0, 0], [0, 0.3, 0.4, 2.0], [0, 0.6, 0.8, 0],
+            [5, 0, 5, 0]]
+    x = sp.csr_matrix(np.array(rows))
     y = np.array([1, 1, 0, 0, -1])  # the ambiguous last row must not count
-    w = nb_weights(x, y, power=1.0)  # smoothed sums 3 3 1 2 against 1 3 3 2: ratios 3, 1, 1/3, 1
+    # row counts 2 2 0 1 against 0 2 2 1, plus alpha 1: ratios 3, 1, 1/3, 1
+    w = nb_weights(x, y, power=1.0, alpha=1.0)
     np.testing.assert_allclose(w, [np.log(3), 0, np.log(3), 0], atol=1e-12)
-    np.testing.assert_allclose(nb_weights(x, y, power=0.5), np.sqrt(w))
-    np.testing.assert_allclose(nb_weights(x.toarray(), y, power=1.0), w)
+    np.testing.assert_allclose(nb_weights(x, y, power=0.5, alpha=1.0), np.sqrt(w))
+    np.testing.assert_allclose(nb_weights(x.toarray(), y, power=1.0, alpha=1.0), w)
+    # less smoothing: a column seen in one class only weighs more
+    assert nb_weights(x, y, power=1.0, alpha=0.5)[0] > w[0]
 
 
 def test_nb_scale_is_folded_into_the_stored_coefficients(small_chars, docs):
@@ -188,7 +193,7 @@ def test_nb_scale_is_folded_into_the_stored_coefficients(small_chars, docs):
     known = y != -1
     n_ngrams = model.text_.n_features - 2
     scale = np.ones(x.shape[1])
-    scale[:n_ngrams] = nb_weights(x[known][:, :n_ngrams], y[known], 0.5)
+    scale[:n_ngrams] = nb_weights(x[known][:, :n_ngrams], y[known], 0.5, params.nb_alpha)
     assert np.count_nonzero(scale != 1.0) > 0
     lr = LogisticRegression(C=params.c1, solver="liblinear", max_iter=1000, random_state=0)
     lr.fit(x[known] @ sp.diags(scale), y[known], sample_weight=weights[known])
