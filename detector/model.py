@@ -149,11 +149,11 @@ class BoilerplateModel:
 
         def fit_stage1(rows: np.ndarray) -> tuple[np.ndarray, float]:
             """Stage-1 coefficients (NB scale folded in) and intercept fitted on ``rows``."""
+            x = x1[rows]  # a copy of the rows: made once, used twice
             scale = np.ones(x1.shape[1])
             if p.nb_power:
-                scale[:n_ngrams] = nb_weights(x1[rows][:, :n_ngrams], y[rows], p.nb_power,
-                                              p.nb_alpha)
-            lr = self._fit_lr(x1[rows] @ sp.diags(scale), y[rows], p.c1, weights[rows])
+                scale[:n_ngrams] = nb_weights(x[:, :n_ngrams], y[rows], p.nb_power, p.nb_alpha)
+            lr = self._fit_lr(x @ sp.diags(scale), y[rows], p.c1, weights[rows])
             return lr.coef_.ravel() * scale, float(lr.intercept_[0])
 
         # Out-of-fold stage-1 margins for training stage 2.

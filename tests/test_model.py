@@ -191,7 +191,7 @@ def test_nb_scale_is_folded_into_the_stored_coefficients(small_chars, docs):
     chars = np.array([len(t) for t in texts], dtype=float)
     weights = np.where(y == 0, params.content_weight * (1 + chars / params.content_chars), 1.0)
     known = y != -1
-    n_ngrams = model.text_.n_features - 2
+    n_ngrams = model.text_.n_features - len(detector.features.TextFeatures.DENSE_NAMES)
     scale = np.ones(x.shape[1])
     scale[:n_ngrams] = nb_weights(x[known][:, :n_ngrams], y[known], 0.5, params.nb_alpha)
     assert np.count_nonzero(scale != 1.0) > 0
