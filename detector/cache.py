@@ -166,9 +166,10 @@ class ParagraphCache:
             if self._rows.nbytes + size > self.max_bytes:
                 continue  # too long for the budget on its own
             while not self._fits(size):
-                if not victims:  # full: the entries that could make room, least frequent first
-                    victims, victim_freq = self._least_frequent(len(order) - i)
-                if v >= len(victims) or freq[k] <= victim_freq[v] + ADMIT_MARGIN:
+                if v >= len(victims):  # full: entries that could make room, least frequent first
+                    victims, victim_freq = self._least_frequent(min(len(order) - i, 256))
+                    v = 0
+                if not victims or freq[k] <= victim_freq[v] + ADMIT_MARGIN:
                     return  # the rest are no more frequent than what they would replace
                 self._remove(victims[v])
                 v += 1
@@ -184,7 +185,9 @@ class ParagraphCache:
         held = np.flatnonzero(self._held)
         sample = SAMPLE_PER_VICTIM * wanted + 64
         if sample < len(held):
-            held = np.unique(held[self._rng.integers(0, len(held), sample)])
+            picked = np.zeros(len(self._held), dtype=bool)  # a row drawn twice counts once
+            picked[held[self._rng.integers(0, len(held), sample)]] = True
+            held = np.flatnonzero(picked)
         freq = self._sketch.estimate(self._keys[held])
         order = np.argsort(freq, kind="stable")[: 2 * wanted + 16]  # some take two: sizes vary
         return held[order].tolist(), freq[order]
