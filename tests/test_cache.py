@@ -106,3 +106,37 @@ def test_hits_are_exact_and_memory_stays_within_budget(batches, budget):
                 np.testing.assert_array_equal(v, row(t, 4)[0])
         offer(cache, texts)
         assert cache.nbytes <= budget
+        assert_consistent(cache)
+
+
+def assert_consistent(cache: ParagraphCache) -> None:
+    """The cache's bookkeeping agrees with itself: every entry sits in a row marked held,
+    with its own key, and the free rows are exactly the others."""
+    held = np.flatnonzero(cache._held[: len(cache._texts)]).tolist()
+    assert sorted(cache._index.values()) == held
+    for text, r in cache._index.items():
+        assert cache._texts[r] == text
+        assert cache._keys[r] == (hash(text) & (2**63 - 1))
+    assert sorted(cache._free) == [r for r, t in enumerate(cache._texts) if t is None]
+    assert not cache._held[len(cache._texts):].any()
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.integers(min_value=0, max_value=2**32), st.integers(min_value=5_000, max_value=40_000))
+def test_churn_keeps_the_books_straight(seed, budget):
+    """Many more recurring lines than room, in random order and lengths: entries are
+    replaced over and over, and every hit is still the exact row of its text."""
+    rng = random.Random(seed)
+    lines = [f"line {k} " + "x" * rng.randrange(0, 200) for k in range(300)]
+    cache = ParagraphCache(width=3, max_bytes=budget)
+    for _ in range(30):
+        texts = rng.choices(lines, k=40)
+        values, hit = cache.get(texts)
+        for t, v, h in zip(texts, values, hit):
+            if h:
+                np.testing.assert_array_equal(v, row(t)[0])
+        missing = list(dict.fromkeys(t for t, h in zip(texts, hit) if not h))
+        if missing:
+            cache.add(missing, np.vstack([row(t) for t in missing]))
+        assert cache.nbytes <= budget
+        assert_consistent(cache)
