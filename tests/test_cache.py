@@ -9,7 +9,7 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from detector.cache import ParagraphCache
+from detector.cache import ParagraphCache, _keys
 
 
 def row(text: str, width: int = 3) -> np.ndarray:
@@ -18,8 +18,12 @@ def row(text: str, width: int = 3) -> np.ndarray:
 
 
 def offer(cache: ParagraphCache, texts: list[str]) -> int:
-    """What the model does: look up, compute the misses, offer them back. Returns the hits."""
-    _, hit = cache.get(texts)
+    """What the model does: look up, compute the misses, offer them back. Returns the hits,
+    each checked to be the exact row of its text."""
+    values, hit = cache.get(texts)
+    for t, v, h in zip(texts, values, hit):
+        if h:
+            np.testing.assert_array_equal(v, row(t, cache.width)[0])
     missing = list(dict.fromkeys(t for t, h in zip(texts, hit) if not h))
     if missing:
         cache.add(missing, np.vstack([row(t, cache.width) for t in missing]))
@@ -116,7 +120,7 @@ def assert_consistent(cache: ParagraphCache) -> None:
     assert sorted(cache._index.values()) == held
     for text, r in cache._index.items():
         assert cache._texts[r] == text
-        assert cache._keys[r] == (hash(text) & (2**63 - 1))
+        assert cache._keys[r] == _keys([text])[0]
     assert sorted(cache._free) == [r for r, t in enumerate(cache._texts) if t is None]
     assert not cache._held[len(cache._texts):].any()
 
@@ -130,13 +134,6 @@ def test_churn_keeps_the_books_straight(seed, budget):
     lines = [f"line {k} " + "x" * rng.randrange(0, 200) for k in range(300)]
     cache = ParagraphCache(width=3, max_bytes=budget)
     for _ in range(30):
-        texts = rng.choices(lines, k=40)
-        values, hit = cache.get(texts)
-        for t, v, h in zip(texts, values, hit):
-            if h:
-                np.testing.assert_array_equal(v, row(t)[0])
-        missing = list(dict.fromkeys(t for t, h in zip(texts, hit) if not h))
-        if missing:
-            cache.add(missing, np.vstack([row(t) for t in missing]))
+        offer(cache, rng.choices(lines, k=40))
         assert cache.nbytes <= budget
         assert_consistent(cache)
