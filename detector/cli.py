@@ -275,6 +275,7 @@ def evaluate(
     errors: Annotated[Optional[Path], typer.Option("--errors", help="Write false removals and misses as JSONL.")] = None,
     show_docs: Annotated[Optional[str], typer.Option("--show-docs", help="Print every decision for documents whose id starts with this (with --cv: by models that never saw them).")] = None,
     record: Annotated[bool, typer.Option("--record", help="Store the metrics and this command in the model card.")] = False,
+    leave_out: Annotated[Optional[str], typer.Option("--leave-out", help="Leave one site out: print every decision on the documents whose id starts with this, each by a model fitted on all the other sites (the threshold: -t, else the model's).")] = None,
     threshold: ThresholdOpt = None,
     model: ModelOpt = None,
     trust_model: TrustOpt = False,
@@ -286,12 +287,23 @@ def evaluate(
       detector evaluate ../shared/data/dev-residue.jsonl
       detector evaluate labels/*.jsonl --cv 5
       detector evaluate dev.jsonl --sweep --plot pr.png --errors errors.jsonl
-      detector evaluate labels/ --cv 5 --show-docs seed-   # leave-the-seed's-site-out decisions
+      detector evaluate labels/ --cv 5 --show-docs seed-   # seeds scored out of fold
+      detector evaluate labels/ --leave-out seed-          # each seed by a model without its site
     """
-    from .report import evaluate_command
+    from .report import evaluate_command, leave_out_command
 
     if record and cv:
         _fail(EXIT_USAGE, "--record stores the model's own metrics; it does not go with --cv")
+    if leave_out is not None:
+        clash = [name for name, on in (("--cv", cv), ("--sweep", do_sweep), ("--plot", plot),
+                                       ("--errors", errors), ("--show-docs", show_docs),
+                                       ("--record", record)) if on]
+        if clash:
+            _fail(EXIT_USAGE, f"--leave-out does not go with {', '.join(clash)}")
+        _run(leave_out_command, datasets, leave_out, threshold=threshold, model=model,
+             trust=trust_model, as_json=as_json, echo=typer.echo,
+             progress=lambda m: typer.echo(m, err=True))
+        return
     _run(evaluate_command, datasets, as_json=as_json, cv=cv, do_sweep=do_sweep, plot=plot,
          errors=errors, threshold=threshold, model=model, trust=trust_model, echo=typer.echo,
          show_docs=show_docs, record=record)

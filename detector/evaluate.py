@@ -17,7 +17,8 @@ import numpy as np
 
 from .labels import Document
 
-__all__ = ["Metrics", "metrics", "sweep", "choose_threshold", "cross_val_scores", "by_group"]
+__all__ = ["Metrics", "metrics", "sweep", "choose_threshold", "cross_val_scores",
+           "leave_site_out_scores", "by_group"]
 
 
 @dataclass
@@ -133,6 +134,33 @@ def cross_val_and_fit(docs: list[Document], k: int = 5, params=None, progress=No
     run, instead of running alone after them.
     """
     return _run_folds(docs, k, params, progress, n_jobs, fit_all=True)
+
+
+def leave_site_out_scores(docs: list[Document], prefix: str, params=None, progress=None,
+                          n_jobs: int = -1) -> dict[int, np.ndarray]:
+    """P(boilerplate) of the documents whose id starts with ``prefix``, each scored by a model
+    fitted on every document of the other sites (leave one site out).
+
+    Unlike K-fold cross-validation, the model for a site misses only that site, not a fifth
+    of the corpus, so its decisions do not depend on which other sites share a fold. Returns
+    ``{document index: probabilities}``; one fit per site, run in parallel like the folds.
+    """
+    from joblib import Parallel, delayed
+
+    sites: dict[str, list[int]] = defaultdict(list)
+    for i, d in enumerate(docs):
+        if d.id.startswith(prefix):
+            sites[d.group].append(i)
+    jobs = [delayed(_fold)(docs, [j for j, d in enumerate(docs) if d.group != site], held,
+                           [d.group for d in docs], params)
+            for site, held in sites.items()]
+    out: dict[int, np.ndarray] = {}
+    results = Parallel(n_jobs=n_jobs, return_as="generator")(jobs)
+    for n, (held, site_probs) in enumerate(zip(sites.values(), results)):
+        out.update(zip(held, site_probs))
+        if progress:
+            progress(n + 1, len(sites))
+    return out
 
 
 def _run_folds(docs, k, params, progress, n_jobs, fit_all: bool):

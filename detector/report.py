@@ -8,7 +8,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .evaluate import by_group, choose_threshold, cross_val_scores, metrics, sweep
+from .evaluate import by_group, choose_threshold, cross_val_scores, leave_site_out_scores, metrics, sweep
 from .io import InputError, atomic_write_text, iter_sources, read_text_source
 from .labels import check_labels, read_labelled
 
@@ -89,6 +89,48 @@ def evaluate_command(datasets: list[Path], *, as_json: bool, cv: int | None, do_
         if do_sweep:
             echo(_table([(f"threshold {r['threshold']:.2f}", r) for r in res["sweep"]], "sweep"))
         echo("")
+    return out
+
+
+def leave_out_command(datasets: list[Path], prefix: str, *, threshold: float | None,
+                      model: Path | None, trust: bool, as_json: bool, echo: Echo,
+                      progress: Echo | None = None) -> dict:
+    """Decisions on the documents whose id starts with ``prefix``, by models that never saw
+    their site (one fit per site on all the other documents of ``datasets``).
+
+    The threshold is ``threshold``, else that of the model (the shipped one by default), so
+    the check asks: would a model trained without this site, cut where ours cuts, decide
+    these paragraphs as labelled?
+    """
+    from . import load
+
+    th = threshold if threshold is not None else load(model, trust=trust).threshold
+    docs = read_labelled(datasets)
+    if not any(d.id.startswith(prefix) for d in docs):
+        raise InputError(f"no document id starts with {prefix!r} in {', '.join(map(str, datasets))}")
+
+    def tell(done: int, total: int) -> None:
+        if progress:
+            progress(f"site {done}/{total} done")
+
+    scored = leave_site_out_scores(docs, prefix, progress=tell)
+    held = sorted(scored)
+    held_docs, probs = [docs[i] for i in held], [scored[i] for i in held]
+    decisions = [{"document": d.id, "index": j, "label": int(lab), "score": round(float(pr), 4),
+                  "removed": bool(pr >= th)}
+                 for d, p in zip(held_docs, probs) for j, (lab, pr) in enumerate(zip(d.labels, p))]
+    labelled = [r for r in decisions if r["label"] >= 0]
+    out = {"prefix": prefix, "threshold": th, "sites": len({d.group for d in held_docs}),
+           "documents": len(held_docs), "paragraphs": len(labelled),
+           "decided_as_labelled": sum(r["removed"] == (r["label"] == 1) for r in labelled),
+           "metrics": metrics(held_docs, probs, th).as_dict(), "decisions": decisions}
+    if as_json:
+        echo(json.dumps(out, indent=2, ensure_ascii=False))
+        return out
+    _show_documents(held_docs, probs, "", th, echo)
+    echo(f"leave one site out: {out['decided_as_labelled']} of {out['paragraphs']} labelled "
+         f"paragraphs of {out['documents']} documents ({out['sites']} sites) decided as labelled, "
+         f"threshold {th}")
     return out
 
 

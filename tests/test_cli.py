@@ -1003,3 +1003,36 @@ def test_train_writes_a_loadable_model_with_its_card(cli, labels_dir, tmp_path):
     np.testing.assert_allclose(model.model.coef2_, direct.coef2_, rtol=1e-3, atol=1e-4)
     res = cli("evaluate", str(data), "--model", str(out), "--json")
     assert res.exit_code == 0, res.stderr
+
+
+def test_evaluate_leave_out_scores_each_seed_without_its_site(cli, labels_dir, tmp_path):
+    """``--leave-out seed-``: one decision per labelled seed paragraph, by models that never saw
+    the seed's site, cut at the model's threshold; the counts in the summary match them."""
+    lines = (labels_dir / "seeds.jsonl").read_text(encoding="utf-8").splitlines()[:2]
+    for f in sorted(labels_dir.glob("[a-e]_*.jsonl")):
+        lines += f.read_text(encoding="utf-8").splitlines()[:3]
+    data = tmp_path / "small.jsonl"
+    data.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    try:
+        res = cli("evaluate", str(data), "--leave-out", "seed-", "--json", "-t", "0.5")
+    finally:  # joblib keeps its worker processes for reuse; other tests count children
+        from joblib.externals.loky import get_reusable_executor
+
+        get_reusable_executor().shutdown(wait=True)
+    assert res.exit_code == 0, res.stderr
+    out = json.loads(res.stdout)
+    assert (out["sites"], out["documents"], out["threshold"]) == (2, 2, 0.5)
+    labelled = [d for d in out["decisions"] if d["label"] >= 0]
+    assert {d["document"][:8] for d in out["decisions"]} == {"seed-000", "seed-001"}
+    assert all(d["removed"] == (d["score"] >= 0.5) for d in out["decisions"])
+    assert out["paragraphs"] == len(labelled) == 46
+    assert out["decided_as_labelled"] == sum(d["removed"] == (d["label"] == 1) for d in labelled)
+    assert "site 2/2 done" in res.stderr
+
+
+def test_evaluate_leave_out_errors(cli, labels_dir):
+    seeds = str(labels_dir / "seeds.jsonl")
+    assert_error(cli("evaluate", seeds, "--leave-out", "nosuch-"), 1,
+                 "no document id starts with 'nosuch-'", "seeds.jsonl")
+    assert_error(cli("evaluate", seeds, "--leave-out", "seed-", "--cv", "3", "--sweep"), 2,
+                 "--leave-out does not go with --cv, --sweep")
