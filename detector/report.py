@@ -116,7 +116,7 @@ def leave_out_command(datasets: list[Path], prefix: str, *, threshold: float | N
     scored = leave_site_out_scores(docs, prefix, progress=tell)
     held = sorted(scored)
     held_docs, probs = [docs[i] for i in held], [scored[i] for i in held]
-    decisions = [{"document": d.id, "index": j, "label": int(lab), "score": round(float(pr), 4),
+    decisions = [{"document": d.id, "index": j, "label": int(lab), "score": float(pr),
                   "removed": bool(pr >= th)}
                  for d, p in zip(held_docs, probs) for j, (lab, pr) in enumerate(zip(d.labels, p))]
     labelled = [r for r in decisions if r["label"] >= 0]
