@@ -174,6 +174,58 @@ def test_seed_002_fragments_and_prose_kept(det):
     assert res.text == "\n".join(kept)
 
 
+# ------------------------------------------------------------- the article / comments seam
+# A page written for these tests (not in labels/): a short article, one line at the seam, then
+# reader comments. A lone furniture line there used to be kept (comment prose after it read as
+# more article); a closing line of the article in the same place must stay.
+
+ARTICLE = [
+    "The regional transport board approved on Thursday a new timetable for the harbour ferry, "
+    "which will run every 15 minutes at peak times from the first week of May.",
+    "The board said ridership had grown by almost a third since the ferry began accepting "
+    "contactless payment last year.",
+    "Two additional boats, leased from an operator on the north coast, will make the new "
+    "frequency possible until the board's own vessels are delivered in 2027.",
+]
+COMMENTS = [
+    "I take this ferry every morning and it is packed by 7:40. About time.",
+    "Good news, but the pier itself needs a roof before the winter.",
+    "My kids use it to get to school, so an extra boat at 8 would help a lot.",
+]
+
+
+def _seam_page(line: str) -> str:
+    return "\n\n".join(["Harbour ferry to run every 15 minutes from May", *ARTICLE, line,
+                         *COMMENTS]) + "\n"
+
+
+@pytest.mark.parametrize("line", [
+    "Comments are closed.",
+    "Back to top",
+    "Next post: How we redesigned our kitchen",
+    "Related post:",
+    "Want more? Check out our weekly podcast!",
+    "About the Author: Jane Miller is a senior editor at Home Tech Weekly and founder of Smart "
+    "Living Labs. To get more tips on home automation, follow her on Twitter.",
+])
+def test_lone_furniture_between_article_and_comments_removed(det, line):
+    res = det.clean(_seam_page(line))
+    assert line in removed_texts(res)
+    assert set(ARTICLE) <= set(kept_texts(res))
+
+
+@pytest.mark.parametrize("line", [
+    "Update, 6 p.m.: the transport authority has confirmed the start date.",
+    "Correction: an earlier version of this article misstated the cost of the first boat.",
+    "Thanks for reading, and see you on the water.",
+    "What do you think the board should do next?",
+    "Neither operator responded to a request for comment.",
+    "The newspaper closed its comment section in 2019, citing abuse of its staff.",
+])
+def test_closing_lines_of_the_article_at_the_seam_kept(det, line):
+    assert line in kept_texts(det.clean(_seam_page(line)))
+
+
 # --------------------------------------------------------------------------- marking & layout
 
 _MARK = re.compile(r"\[REMOVED (\d\.\d\d)\] ")
