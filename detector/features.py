@@ -14,7 +14,7 @@ import numpy as np
 
 from .layout import LAYOUT_NAMES, doc_index
 from .stopwords import STOPWORDS
-from .textvec import CharHashTfidf, HashIndex, Tokens, WordTfidf, hash_strings, tokenize_batch
+from .textvec import CharHashTfidf, HashIndex, Tokens, WordTfidf, hash_strings, readable_term, tokenize_batch
 
 if TYPE_CHECKING:  # scipy is imported where a matrix is built (training), not for scoring
     import scipy.sparse as sp
@@ -100,7 +100,7 @@ class TextFeatures:
         return out + rows_dot(_stopword_density(tokens, n), coef[-len(self.DENSE_NAMES):])
 
     def feature_names(self) -> list[str]:
-        names = [f"word:{t}" for t in self.word.terms_]
+        names = [f"word:{readable_term(t)}" for t in self.word.terms_]
         if self.use_chars:
             names += [f"char#{i}" for i in range(self.char.n_features)]
         return names + [f"text:{n}" for n in self.DENSE_NAMES]

@@ -20,6 +20,7 @@ import numpy as np
 from .cache import ParagraphCache
 from .features import CONTEXT_SCORE_NAMES, Standardizer, TextFeatures, context_scores, rows_dot
 from .layout import LAYOUT_NAMES, SELF_NAMES, layout_features, self_features
+from .textvec import readable_term
 
 __all__ = ["BoilerplateModel", "ModelError", "FORMAT_VERSION", "Params", "nb_weights"]
 
@@ -252,7 +253,7 @@ class BoilerplateModel:
             for j, v in zip(row.indices, row.data):
                 c = float(v * self.coef1_[j])
                 if j < len(names_text):
-                    name = f"word:{names_text[j]}"
+                    name = f"word:{readable_term(names_text[j])}"
                 elif j >= n_text - len(TextFeatures.DENSE_NAMES):
                     name = f"text:{TextFeatures.DENSE_NAMES[j - n_text + len(TextFeatures.DENSE_NAMES)]}"
                 else:

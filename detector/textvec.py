@@ -22,8 +22,8 @@ import numpy as np
 if TYPE_CHECKING:  # scipy is imported where a matrix is built (training), not for scoring
     import scipy.sparse as sp
 
-__all__ = ["normalize_text", "TOKEN_PATTERN", "WordTfidf", "CharHashTfidf", "Tokens",
-           "tokenize_batch", "hash_strings", "HashIndex"]
+__all__ = ["normalize_text", "TOKEN_PATTERN", "START", "WordTfidf", "CharHashTfidf", "Tokens",
+           "tokenize_batch", "hash_strings", "HashIndex", "readable_term"]
 
 _CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uac00-\ud7af"
 # Words are \w runs, except that CJK characters stand alone (so bigrams are character pairs);
@@ -31,6 +31,16 @@ _CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uac00-\ud7af"
 TOKEN_PATTERN = rf"(?:(?=\w)[{_CJK}])|[^\W{_CJK}]+|[^\w\s]+"
 _DIGIT = re.compile("[1-9\uff10-\uff19]")
 _SEP = "\x01"  # paragraph separator inside a joined batch; it breaks tokens like a space
+#: a token put before each paragraph's first token, so "first word" bigrams are features:
+#: "About Acme", "Photo:", "Tags:" open boilerplate whatever follows. Only its bigrams are
+#: in the vocabulary (a unigram in every row would only shift the length normalisation).
+START = "\ue000"
+_START_PREFIX = START + " "
+
+
+def readable_term(term: str) -> str:
+    """A vocabulary term for people: the START token shown as ``<start>``."""
+    return term.replace(START, "<start>")
 
 
 def normalize_text(text: str) -> str:
@@ -209,9 +219,10 @@ def tokenize_batch(texts: list[str]) -> Tokens:
     The batch is one code-point array; a token starts where the character class changes
     (word, punctuation, break) or at a stand-alone CJK character. No Python work per token.
     """
-    joined = _SEP.join(texts)
+    glue = _SEP + _START_PREFIX
+    joined = _START_PREFIX + glue.join(texts) if texts else ""
     if joined.count(_SEP) != max(len(texts) - 1, 0):  # a text holds the separator itself
-        joined = _SEP.join(t.replace(_SEP, " ") for t in texts)
+        joined = _START_PREFIX + glue.join(t.replace(_SEP, " ") for t in texts)
     cps = np.frombuffer(joined.lower().encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
     cps = cps.copy()
     cps[((cps >= 0x31) & (cps <= 0x39)) | ((cps >= 0xFF10) & (cps <= 0xFF19))] = 0x30
@@ -297,9 +308,10 @@ class WordTfidf:
             max_features=self.max_features,
             dtype=np.float32,
         )
-        vec.fit(texts)
+        vec.fit([_START_PREFIX + t for t in texts])
         terms = sorted(vec.vocabulary_, key=vec.vocabulary_.get)
-        self.set_state(terms, vec.idf_.astype(np.float64))
+        keep = [i for i, t in enumerate(terms) if t != START]
+        self.set_state([terms[i] for i in keep], vec.idf_[keep].astype(np.float64))
         return self
 
     def set_state(self, terms: list[str], idf: np.ndarray) -> None:

@@ -17,6 +17,7 @@ from detector import textvec
 from detector.textvec import (
     _BASE,
     _LEN_MIX,
+    START,
     TOKEN_PATTERN,
     CharHashTfidf,
     HashIndex,
@@ -67,13 +68,24 @@ def sklearn_vec(min_df: int = 2) -> TfidfVectorizer:
                            sublinear_tf=True, min_df=min_df)
 
 
+def _starting(texts):
+    return [f"{START} {t}" for t in texts]
+
+
 def assert_same_as_sklearn(fit_texts, texts, min_df=2):
+    """Our vocabulary and rows are scikit-learn's on texts that begin with the START token,
+    without START's own column (only its bigrams are kept), L2-normalised without it."""
     ours = WordTfidf(min_df=min_df).fit(fit_texts)
-    ref = sklearn_vec(min_df).fit(fit_texts)
-    assert ours.terms_ == sorted(ref.vocabulary_, key=ref.vocabulary_.get)
-    got, want = ours.transform(texts), ref.transform(texts)
-    assert got.shape == want.shape == (len(texts), len(ref.vocabulary_))
-    np.testing.assert_allclose(got.toarray(), want.toarray(), rtol=0, atol=1e-6)
+    ref = sklearn_vec(min_df).set_params(norm=None).fit(_starting(fit_texts))
+    terms = sorted(ref.vocabulary_, key=ref.vocabulary_.get)
+    keep = [i for i, t in enumerate(terms) if t != START]
+    assert ours.terms_ == [terms[i] for i in keep]
+    want = ref.transform(_starting(texts)).toarray()[:, keep]
+    norm = np.linalg.norm(want, axis=1, keepdims=True)
+    want = np.divide(want, norm, out=np.zeros_like(want), where=norm > 0)
+    got = ours.transform(texts)
+    assert got.shape == want.shape == (len(texts), len(keep))
+    np.testing.assert_allclose(got.toarray(), want, rtol=0, atol=1e-6)
 
 
 def test_word_tfidf_matches_sklearn_on_mixed_text():
@@ -95,7 +107,9 @@ def test_word_tfidf_norm_power_keeps_weight_in_long_rows(power):
     got_norm, ref_norm = np.linalg.norm(got, axis=1), np.linalg.norm(ref, axis=1)
     nonzero = ref_norm > 0
     np.testing.assert_allclose(got[nonzero] / got_norm[nonzero, None], ref[nonzero], atol=1e-5)
-    raw = sklearn_vec().set_params(norm=None).fit(CORPUS).transform(OTHER + CORPUS).toarray()
+    raw = sklearn_vec().set_params(norm=None).fit(_starting(CORPUS))
+    start = raw.vocabulary_[START]
+    raw = np.delete(raw.transform(_starting(OTHER + CORPUS)).toarray(), start, axis=1)
     raw_norm = np.linalg.norm(raw, axis=1)
     np.testing.assert_allclose(got_norm[nonzero], raw_norm[nonzero] ** (1 - power), rtol=1e-5)
     assert got_norm.max() > 1.0
@@ -106,9 +120,29 @@ def test_word_tfidf_vocabulary_is_not_trivial():
     assert "read more" in ours.terms_ and "newsletter" in ours.terms_
     assert "阿 里" in ours.terms_  # CJK characters are single tokens; bigrams are pairs
     assert "\x01" not in " ".join(ours.terms_)
+    assert f"{START} read" in ours.terms_ and START not in ours.terms_  # bigrams only
     row = ours.transform(["Read more here..."])
     assert row.nnz > 0
     assert ours.transform([]).shape == (0, ours.n_features)
+
+
+def test_word_tfidf_start_bigrams_tell_a_first_word_from_the_same_word_later():
+    ours = WordTfidf(min_df=1).fit(["About Acme", "About Beta", "Read about Acme"])
+    col = ours.terms_.index(f"{START} about")
+    m = ours.transform(["About Gamma", "Talk about Gamma", "about"])
+    assert m[0, col] > 0 and m[2, col] > 0
+    assert m[1, col] == 0
+
+
+def test_word_tfidf_vocabulary_without_start_terms_reads_as_before():
+    """A model fitted before the START token has no START terms: its rows are still exactly
+    scikit-learn's on the texts as they are (the START token is an unknown token to it)."""
+    ref = sklearn_vec().fit(CORPUS)
+    old = WordTfidf()
+    old.set_state(sorted(ref.vocabulary_, key=ref.vocabulary_.get), ref.idf_.astype(np.float64))
+    texts = OTHER + CORPUS
+    np.testing.assert_allclose(old.transform(texts).toarray(), ref.transform(texts).toarray(),
+                               rtol=0, atol=1e-6)
 
 
 def test_word_tfidf_separator_never_joins_paragraphs():
@@ -256,7 +290,7 @@ def regex_tokens(texts):
     """The reference: TOKEN_PATTERN over each normalised text, with the paragraph of each token."""
     toks, rows = [], []
     for i, t in enumerate(texts):
-        found = _TOKEN_RE.findall(normalize_text(t))
+        found = [START, *_TOKEN_RE.findall(normalize_text(t))]
         toks += found
         rows += [i] * len(found)
     return toks, rows
@@ -291,8 +325,8 @@ def test_token_longer_than_a_hash_window():
     long = "ab" * 150_001  # longer than the prefix-sum window
     assert hash_strings([long]).tolist() == [reference_hash(long)]
     got = tokenize_batch(["x " + long + " y", long])
-    assert got.hashes.tolist() == hash_strings(["x", long, "y", long]).tolist()
-    assert got.row.tolist() == [0, 0, 0, 1]
+    assert got.hashes.tolist() == hash_strings([START, "x", long, "y", START, long]).tolist()
+    assert got.row.tolist() == [0, 0, 0, 0, 1, 1]
 
 
 def test_token_classes_of_every_code_point_are_the_regex_classes():
@@ -318,8 +352,9 @@ def test_token_classes_of_every_code_point_are_the_regex_classes():
 
 def test_tokenize_batch_cjk_and_separator_inside_text():
     got = tokenize_batch(["阿里巴巴 ok", "a\x01b", ""])
-    assert got.hashes.tolist() == hash_strings(["阿", "里", "巴", "巴", "ok", "a", "b"]).tolist()
-    assert got.row.tolist() == [0, 0, 0, 0, 0, 1, 1]
+    assert got.hashes.tolist() == hash_strings(
+        [START, "阿", "里", "巴", "巴", "ok", START, "a", "b", START]).tolist()
+    assert got.row.tolist() == [0, 0, 0, 0, 0, 0, 1, 1, 1, 2]
 
 
 _KEYS = st.one_of(st.integers(0, 40), st.integers(0, 2**64 - 1))
