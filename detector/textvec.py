@@ -218,6 +218,7 @@ def tokenize_batch(texts: list[str]) -> Tokens:
 
     The batch is one code-point array; a token starts where the character class changes
     (word, punctuation, break) or at a stand-alone CJK character. No Python work per token.
+    Each paragraph's tokens begin with the :data:`START` token.
     """
     glue = _SEP + _START_PREFIX
     joined = _START_PREFIX + glue.join(texts) if texts else ""
