@@ -99,8 +99,12 @@ class TextFeatures:
             out += self.char.dot(texts, coef[n_word:n_word + n_char], self.char_weight)
         return out + rows_dot(_stopword_density(tokens, n), coef[-len(self.DENSE_NAMES):])
 
+    def word_names(self) -> list[str]:
+        """``word:<term>`` for each word column, as ``explain`` and :meth:`feature_names` show it."""
+        return [f"word:{readable_term(t)}" for t in self.word.terms_]
+
     def feature_names(self) -> list[str]:
-        names = [f"word:{readable_term(t)}" for t in self.word.terms_]
+        names = self.word_names()
         if self.use_chars:
             names += [f"char#{i}" for i in range(self.char.n_features)]
         return names + [f"text:{n}" for n in self.DENSE_NAMES]

@@ -20,7 +20,6 @@ import numpy as np
 from .cache import ParagraphCache
 from .features import CONTEXT_SCORE_NAMES, Standardizer, TextFeatures, context_scores, rows_dot
 from .layout import LAYOUT_NAMES, SELF_NAMES, layout_features, self_features
-from .textvec import readable_term
 
 __all__ = ["BoilerplateModel", "ModelError", "FORMAT_VERSION", "Params", "nb_weights"]
 
@@ -245,7 +244,7 @@ class BoilerplateModel:
         dense = self._stage1_inputs(doc, lengths) * p.layout_weight
         margin1 = xt @ self.coef1_[:n_text] + rows_dot(dense, self.coef1_[n_text:]) + self.intercept1_
         z = self.z_scaler_.transform(self._stage2_inputs(margin1, dense, lengths))
-        names_text = self.text_.word.terms_
+        names_text = self.text_.word_names()
         out = []
         for i in range(len(doc)):
             row = xt.getrow(i)
@@ -253,7 +252,7 @@ class BoilerplateModel:
             for j, v in zip(row.indices, row.data):
                 c = float(v * self.coef1_[j])
                 if j < len(names_text):
-                    name = f"word:{readable_term(names_text[j])}"
+                    name = names_text[j]
                 elif j >= n_text - len(TextFeatures.DENSE_NAMES):
                     name = f"text:{TextFeatures.DENSE_NAMES[j - n_text + len(TextFeatures.DENSE_NAMES)]}"
                 else:
