@@ -147,12 +147,13 @@ def leave_site_out_scores(docs: list[Document], prefix: str, params=None, progre
     """
     from joblib import Parallel, delayed
 
+    groups = [d.group for d in docs]
     sites: dict[str, list[int]] = defaultdict(list)
     for i, d in enumerate(docs):
         if d.id.startswith(prefix):
-            sites[d.group].append(i)
-    jobs = [delayed(_fold)(docs, [j for j, d in enumerate(docs) if d.group != site], held,
-                           [d.group for d in docs], params)
+            sites[groups[i]].append(i)
+    jobs = [delayed(_fold)(docs, [j for j, g in enumerate(groups) if g != site], held, groups,
+                           params)
             for site, held in sites.items()]
     out: dict[int, np.ndarray] = {}
     results = Parallel(n_jobs=n_jobs, return_as="generator")(jobs)
