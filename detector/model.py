@@ -19,7 +19,7 @@ import numpy as np
 
 from .cache import ParagraphCache
 from .features import CONTEXT_SCORE_NAMES, Standardizer, TextFeatures, context_scores, rows_dot
-from .layout import LAYOUT_NAMES, SELF_NAMES, layout_features, self_features
+from .layout import LAYOUT_NAMES, SELF_NAMES, SHORT_WORDS, layout_features, self_features
 
 __all__ = ["BoilerplateModel", "ModelError", "FORMAT_VERSION", "Params", "nb_weights"]
 
@@ -83,6 +83,9 @@ class Params:
     nb_power: float = 0.5
     #: added to each column's row counts in :func:`nb_weights`
     nb_alpha: float = 0.5
+    #: the short-line marks of the layout features ("...", "?", URLs, "|", "©") fade to 0 at
+    #: this many words (:func:`detector.layout.self_features`); 0: the older slow fade
+    short_words: float = SHORT_WORDS
     extra: dict = field(default_factory=dict)
 
 
@@ -110,7 +113,8 @@ class BoilerplateModel:
     # ----------------------------------------------------------------------------- fitting
     def _stage1_inputs(self, texts: list[str], lengths: list[int],
                        selff: np.ndarray | None = None) -> np.ndarray:
-        return self.layout_scaler_.transform(layout_features(texts, lengths, selff))
+        return self.layout_scaler_.transform(
+            layout_features(texts, lengths, selff, self.params.short_words))
 
     @staticmethod
     def _fit_lr(x, y, c: float, weights: np.ndarray | None = None):
@@ -141,7 +145,7 @@ class BoilerplateModel:
         weights = np.where(y == CONTENT, p.content_weight * (1 + chars / p.content_chars), 1.0)
 
         self.text_ = TextFeatures(p.use_chars, p.char_weight, p.min_df, p.word_norm_power).fit(texts)
-        raw_layout = layout_features(texts, lengths)
+        raw_layout = layout_features(texts, lengths, short_words=p.short_words)
         self.layout_scaler_ = Standardizer().fit(raw_layout)
         dense = self.layout_scaler_.transform(raw_layout) * p.layout_weight
         x1 = sp.hstack([self.text_.transform(texts), sp.csr_matrix(dense)], format="csr")
@@ -190,7 +194,8 @@ class BoilerplateModel:
         """
         n_text = self.text_.n_features
         if not self.cache_bytes:
-            return self.text_.dot(texts, self.coef1_[:n_text]), self_features(texts)
+            return (self.text_.dot(texts, self.coef1_[:n_text]),
+                    self_features(texts, self.params.short_words))
         if self._cache is None or self._cache.max_bytes != self.cache_bytes:
             self._cache = ParagraphCache(1 + len(SELF_NAMES), self.cache_bytes)
         out, hit = self._cache.get(texts)
@@ -200,7 +205,7 @@ class BoilerplateModel:
                 missing.setdefault(texts[i], []).append(i)
             new = list(missing)
             values = np.column_stack([self.text_.dot(new, self.coef1_[:n_text]),
-                                      self_features(new)])
+                                      self_features(new, self.params.short_words)])
             out[[i for t in new for i in missing[t]]] = values[
                 [k for k, t in enumerate(new) for _ in missing[t]]]
             self._cache.add(new, values)
@@ -329,6 +334,7 @@ class BoilerplateModel:
         known = {k: v for k, v in meta["params"].items() if k in Params.__dataclass_fields__}
         known.setdefault("word_norm_power", 1.0)  # files from before the parameter used L2
         known.setdefault("nb_power", 0.0)  # and were fitted without NB weights
+        known.setdefault("short_words", 0.0)  # and with the slow fade of short-line marks
         params = Params(**known)
         params.char_weight = float(params.char_weight)
         model = cls(params, threshold=float(meta["threshold"]))

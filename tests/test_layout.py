@@ -6,7 +6,7 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from detector.layout import LAYOUT_NAMES, SELF_NAMES, layout_features, self_features
+from detector.layout import LAYOUT_NAMES, SELF_NAMES, SHORT_WORDS, layout_features, self_features
 
 
 def col(x: np.ndarray, name: str) -> np.ndarray:
@@ -22,17 +22,29 @@ def test_dates_western_and_cjk():
 def test_character_counts_stop_at_paragraph_bounds():
     x = self_features(["ABC", "def", "", "?!?!", "© 2025 (3)"])
     assert col(x, "upper_ratio").tolist() == [1.0, 0.0, 0.0, 0.0, 0.0]
-    short = 1 / (1 + np.expm1(col(x, "log_words")) / 15)  # these marks weigh less in long text
+    words = np.rint(np.expm1(col(x, "log_words")))
+    short = np.clip(1 - words / SHORT_WORDS, 0, 1) ** 2  # these marks weigh less in long text
     assert (col(x, "question_marks_short") / short).round(9).tolist() == [0, 0, 0, 3, 0]
     assert (col(x, "copyright_short") / short).round(9).tolist() == [0, 0, 0, 0, 1]
     assert (col(x, "paren_count_short") / short).round(9).tolist() == [0, 0, 0, 0, 1]
 
 
 def test_short_line_marks_fade_in_long_prose():
+    middle = "She said the results were... well, surprising, and the team agreed with her."
+    long = middle + " The team had expected a modest gain and measured far more than that." * 8
+    cited = "The survey is at https://data.example-lab.org/2025 for anyone to check. " * 6
+    x = self_features(["Read more here...", middle, long, "www.example.com", cited])
+    ellipsis, urls = col(x, "ellipsis_short"), col(x, "urls_short")
+    assert ellipsis[0] > ellipsis[1] > 0 == ellipsis[2]
+    assert urls[3] > 0.5 > urls[4] == 0
+
+
+def test_short_words_0_keeps_the_slow_fade_of_older_models():
     long = "In the interview she said the results were... well, surprising. " + \
         "The team had expected a modest gain and measured far more than that. " * 8
-    x = self_features(["Read more here...", long])
-    assert col(x, "ellipsis_short")[0] > 4 * col(x, "ellipsis_short")[1] > 0
+    x = self_features(["Read more here...", long], short_words=0)
+    words = np.rint(np.expm1(col(x, "log_words")))
+    np.testing.assert_allclose(col(x, "ellipsis_short"), 1 / (1 + words / 15))
 
 
 def test_repeats_count_within_a_document_only():

@@ -213,6 +213,28 @@ def test_files_from_before_nb_weights_load_with_nb_power_0(tiny, tmp_path):
     assert BoilerplateModel.load(old).params.nb_power == 0.0
 
 
+def test_files_from_before_short_words_keep_the_slow_fade(tiny, docs, tmp_path):
+    """A file without ``short_words`` was fitted on the 1 / (1 + words / 15) fade of the
+    short-line marks; it must load with it and score with it, not with the new default."""
+    model, path = tiny
+    assert model.params.short_words == Params().short_words > 0
+    with np.load(path, allow_pickle=False) as z:
+        meta = json.loads(z["meta"].tobytes().decode("utf-8"))
+    del meta["params"]["short_words"]
+    old = tmp_path / "old.npz"
+    rewrite_meta(path, old, params=meta["params"])
+    loaded = BoilerplateModel.load(old)
+    assert loaded.params.short_words == 0.0
+    # a long paragraph citing a link: only the slow fade gives its URL a weight
+    page = [d.texts for d in docs[:3]] + [[
+        "Heading", "The figures come from the survey published last spring, which is online "
+        "at https://data.example-lab.org/survey-2025 for anyone who wants to check the "
+        "method; the authors say the sample covers every county and most of the towns.",
+        "Reply"]]
+    assert not np.allclose(np.concatenate(loaded.decision_function(page)),
+                           np.concatenate(model.decision_function(page)))
+
+
 # --------------------------------------------------------------------------- damaged files
 
 
