@@ -202,14 +202,19 @@ def test_nb_scale_is_folded_into_the_stored_coefficients(small_chars, docs):
     assert not np.allclose(plain.coef1_, model.coef1_)
 
 
+def without_param(src: Path, dst: Path, name: str) -> Path:
+    """A copy of model file ``src`` whose stored params lack ``name``, as older files do."""
+    with np.load(src, allow_pickle=False) as z:
+        meta = json.loads(z["meta"].tobytes().decode("utf-8"))
+    del meta["params"][name]
+    rewrite_meta(src, dst, params=meta["params"])
+    return dst
+
+
 def test_files_from_before_nb_weights_load_with_nb_power_0(tiny, tmp_path):
     model, path = tiny
     assert model.params.nb_power == Params().nb_power > 0
-    with np.load(path, allow_pickle=False) as z:
-        meta = json.loads(z["meta"].tobytes().decode("utf-8"))
-    del meta["params"]["nb_power"]
-    old = tmp_path / "old.npz"
-    rewrite_meta(path, old, params=meta["params"])
+    old = without_param(path, tmp_path / "old.npz", "nb_power")
     assert BoilerplateModel.load(old).params.nb_power == 0.0
 
 
@@ -218,12 +223,7 @@ def test_files_from_before_short_words_keep_the_slow_fade(tiny, docs, tmp_path):
     short-line marks; it must load with it and score with it, not with the new default."""
     model, path = tiny
     assert model.params.short_words == Params().short_words > 0
-    with np.load(path, allow_pickle=False) as z:
-        meta = json.loads(z["meta"].tobytes().decode("utf-8"))
-    del meta["params"]["short_words"]
-    old = tmp_path / "old.npz"
-    rewrite_meta(path, old, params=meta["params"])
-    loaded = BoilerplateModel.load(old)
+    loaded = BoilerplateModel.load(without_param(path, tmp_path / "old.npz", "short_words"))
     assert loaded.params.short_words == 0.0
     # a long paragraph citing a link: only the slow fade gives its URL a weight
     page = [d.texts for d in docs[:3]] + [[
