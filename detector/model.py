@@ -192,10 +192,8 @@ class BoilerplateModel:
         repeats across a crawl. Cached values are the very numbers a fresh computation gives,
         so results never depend on what a process has seen before.
         """
-        n_text = self.text_.n_features
         if not self.cache_bytes:
-            return (self.text_.dot(texts, self.coef1_[:n_text]),
-                    self_features(texts, self.params.short_words))
+            return self._compute_own_parts(texts)
         if self._cache is None or self._cache.max_bytes != self.cache_bytes:
             self._cache = ParagraphCache(1 + len(SELF_NAMES), self.cache_bytes)
         out, hit = self._cache.get(texts)
@@ -204,12 +202,16 @@ class BoilerplateModel:
             for i in np.flatnonzero(~hit).tolist():
                 missing.setdefault(texts[i], []).append(i)
             new = list(missing)
-            values = np.column_stack([self.text_.dot(new, self.coef1_[:n_text]),
-                                      self_features(new, self.params.short_words)])
+            values = np.column_stack(self._compute_own_parts(new))
             out[[i for t in new for i in missing[t]]] = values[
                 [k for k, t in enumerate(new) for _ in missing[t]]]
             self._cache.add(new, values)
         return out[:, 0], out[:, 1:]
+
+    def _compute_own_parts(self, texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
+        """:meth:`_own_parts` computed afresh (what the cache holds, and what it must equal)."""
+        return (self.text_.dot(texts, self.coef1_[:self.text_.n_features]),
+                self_features(texts, self.params.short_words))
 
     def _margins(self, docs: list[list[str]]) -> tuple[np.ndarray, list[int]]:
         """Final-stage margins of all paragraphs of ``docs`` in one array, and the doc sizes."""
